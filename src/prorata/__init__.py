@@ -1,0 +1,3 @@
+"""Prorata: subscription lifecycle and billing for cloud-service brokers."""
+
+__version__ = "0.1.0"

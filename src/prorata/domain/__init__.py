@@ -1,0 +1,1 @@
+"""Pure rules. Nothing here imports a database, a web framework or reads the clock."""
