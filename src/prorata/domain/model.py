@@ -84,6 +84,7 @@ class PendingOrder:
     effective_on: date
     charged_until: date | None = None
     period_end: date | None = None
+    prices: dict[str, UnitPrice] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
