@@ -31,7 +31,8 @@ def parse_duration(code: object, param: str = "period") -> Duration:
         return _CACHE[code]
     m = _DURATION.match(code) if isinstance(code, str) else None
     if not m or not any(m.groups()):
-        raise InvalidInput("invalid_period", f"{code!r} is not an ISO-8601 duration like P1M", param)
+        raise InvalidInput("invalid_period", f"{code!r} is not an ISO-8601 duration like P1M",
+                           param)
     years, months, weeks, days = (int(g or 0) for g in m.groups())
     if years * 12 + months + weeks * 7 + days == 0:
         raise InvalidInput("invalid_period", "a period must not be empty", param)
@@ -84,8 +85,9 @@ def billing_month(day: date, billing_day: int) -> tuple[date, date]:
     return start, start + relativedelta(months=1)
 
 
-def split_by_billing_month(start: date, end: date, billing_day: int) -> list[tuple[date, date, int]]:
-    """Cut `[start, end)` at billing days: [(piece_start, piece_end, days_in_that_billing_month)]."""
+def split_by_billing_month(start: date, end: date,
+                           billing_day: int) -> list[tuple[date, date, int]]:
+    """Cut `[start, end)` at billing days: [(piece_start, piece_end, billing_month_days)]."""
     pieces = []
     cursor = start
     while cursor < end:

@@ -114,6 +114,7 @@ class Subscription:
     unpaid_since: date | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    due_on: date | None = None  # the next day the daily run has work for it (engine.schedule)
 
     @property
     def expires_on(self) -> date | None:

@@ -51,7 +51,8 @@ def parse_decimal(raw: object, param: str, *, places: int = PRICE_PLACES,
         raise InvalidInput("invalid_amount", f"{param} must be a decimal string", param)
     text = str(raw).strip() if isinstance(raw, (str, int, Decimal)) else None
     if text is None or not _AMOUNT.match(text):
-        raise InvalidInput("invalid_amount", f"{param} must be a decimal string, got {raw!r}", param)
+        raise InvalidInput("invalid_amount", f"{param} must be a decimal string, got {raw!r}",
+                           param)
     try:
         value = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards

@@ -1,0 +1,145 @@
+"""Turning a configuration and a span of days into charge lines (T4-T6, C3, C5, C8).
+
+Every amount is exact until the line is made; each line is rounded once, in the customer's
+currency, after conversion at the rate effective on the charge date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from prorata.domain.calendar import next_billing_day, split_by_billing_month
+from prorata.domain.catalog import MONTHLY_TYPES, Plan
+from prorata.domain.engine.context import RateTable
+from prorata.domain.model import ChargeLine, LineKind, UnitPrice
+from prorata.domain.money import PRICE_PLACES, round_money
+
+_PRICE_Q = Decimal(1).scaleb(-PRICE_PLACES)
+
+
+def capture_prices(plan: Plan, period: str | None) -> dict[str, UnitPrice]:
+    """C8: the prices a subscription keeps from purchase or renewal."""
+    return {r.id: UnitPrice(r.price_for(period), r.setup_price) for r in plan.resources}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What is being charged for: a plan, a period code, amounts and the prices to use."""
+
+    plan: Plan
+    period: str | None
+    resources: dict[str, int]
+    prices: dict[str, UnitPrice]
+
+
+class Pricer:
+    """Makes lines for one customer on one charge date."""
+
+    def __init__(self, currency: str, billing_day: int, rates: RateTable, day: date) -> None:
+        self.currency = currency
+        self.billing_day = billing_day
+        self.rates = rates
+        self.day = day
+
+    def line(self, kind: LineKind, description: str, start: date | None, end: date | None,
+             quantity: int, unit_price: Decimal, exact: Fraction, plan_currency: str,
+             resource: str | None = None) -> ChargeLine:
+        rate = self.rates.rate(plan_currency, self.currency, self.day)
+        amount = round_money(exact * Fraction(rate), self.currency)
+        shown_price = unit_price if rate == 1 else (unit_price * rate).quantize(_PRICE_Q)
+        return ChargeLine(kind=kind, description=description, period_start=start,
+                          period_end=end, quantity=quantity, unit_price=shown_price,
+                          amount=amount, currency=self.currency, resource=resource)
+
+    def span_end(self, plan: Plan, start: date, period_end: date | None) -> date | None:
+        """Where a charge starting on `start` ends: the next billing day for monthly types,
+        the period end for whole-period types (C5)."""
+        if plan.billing_type in MONTHLY_TYPES:
+            end = next_billing_day(start, self.billing_day)
+            return end if period_end is None else min(end, period_end)
+        return period_end
+
+    def recurring(self, cfg: Config, start: date, end: date, *, kind: LineKind,
+                  ref: tuple[date, date] | None, sign: int = 1,
+                  quantities: dict[str, int] | None = None, label: str = "") -> list[ChargeLine]:
+        """Prorated recurring lines for `[start, end)`; one per resource and billing month.
+
+        `ref` is the subscription period for whole-period types; None means monthly charging,
+        where each piece is prorated over its own billing month (T4). `quantities` overrides
+        the chargeable units (a change charges only the difference)."""
+        if end <= start:
+            return []
+        if ref is None:
+            pieces = split_by_billing_month(start, end, self.billing_day)
+        else:
+            pieces = [(start, end, (ref[1] - ref[0]).days)]
+        lines = []
+        for res in cfg.plan.resources:
+            if quantities is not None:
+                units = quantities.get(res.id, 0)
+            else:
+                units = res.chargeable(cfg.resources.get(res.id, 0))
+            price = cfg.prices[res.id].price if res.id in cfg.prices else res.price_for(cfg.period)
+            if units == 0 or price == 0:
+                continue
+            for p_start, p_end, ref_days in pieces:
+                days = (p_end - p_start).days
+                exact = Fraction(units) * Fraction(price) * days / ref_days * sign
+                text = (f"{label}{res.name} × {units}, {p_start} – {p_end} "
+                        f"({days}/{ref_days} days)")
+                lines.append(self.line(kind, text, p_start, p_end, units, price, exact,
+                                       cfg.plan.currency, res.id))
+        return [ln for ln in lines if ln.amount != 0]
+
+    def setup(self, cfg: Config, high_water: dict[str, int], start: date,
+              end: date | None) -> list[ChargeLine]:
+        """C2: one-time setup for each unit added above the highest amount held before."""
+        lines = []
+        for res in cfg.plan.resources:
+            added = cfg.resources.get(res.id, 0) - high_water.get(res.id, 0)
+            setup = cfg.prices[res.id].setup_price if res.id in cfg.prices else res.setup_price
+            if added <= 0 or setup == 0:
+                continue
+            lines.append(self.line(LineKind.FEE, f"Setup: {res.name} × {added}", start, end,
+                                   added, setup, Fraction(added) * Fraction(setup),
+                                   cfg.plan.currency, res.id))
+        return lines
+
+    def fee(self, description: str, amount: Decimal, plan_currency: str) -> ChargeLine:
+        return self.line(LineKind.FEE, description, self.day, None, 1, amount,
+                         Fraction(amount), plan_currency)
+
+
+def cap_refunds(lines: list[ChargeLine], refundable: Decimal | None) -> list[ChargeLine]:
+    """Refunds never exceed what was charged: trim the refund lines, last first, so the sum
+    of refunds is at most `refundable` (rounding in pieces or a moved rate could otherwise
+    make a refund a cent larger than its charges)."""
+    if refundable is None:
+        return lines
+    limit = max(refundable, Decimal(0))
+    total = -sum((ln.amount for ln in lines if ln.amount < 0), Decimal(0))
+    excess = total - limit
+    if excess <= 0:
+        return lines
+    out = list(lines)
+    for i in range(len(out) - 1, -1, -1):
+        ln = out[i]
+        if excess <= 0 or ln.amount >= 0:
+            continue
+        cut = min(excess, -ln.amount)
+        out[i] = _with_amount(ln, ln.amount + cut)
+        excess -= cut
+    return [ln for ln in out if ln.amount != 0]
+
+
+def _with_amount(line: ChargeLine, amount: Decimal) -> ChargeLine:
+    from dataclasses import replace
+
+    return replace(line, amount=amount,
+                   description=f"{line.description} (limited to the amount charged)")
+
+
+def total(lines: list[ChargeLine]) -> Decimal:
+    return sum((ln.amount for ln in lines), Decimal(0))

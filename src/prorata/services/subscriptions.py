@@ -1,0 +1,209 @@
+"""Subscription use cases. Each takes an open unit of work and does not commit: the API layer
+owns the transaction, so the idempotency record is stored with the write (S12)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from prorata.domain.catalog import Plan
+from prorata.domain.engine import (
+    Context,
+    Decision,
+    RateTable,
+    available_operations,
+    decide,
+    due_on,
+    purchase,
+)
+from prorata.domain.errors import InvalidInput, NotFound, OperationRefused
+from prorata.domain.model import Customer, Status, Subscription
+from prorata.services.ports import Page, Scope, UnitOfWork
+from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+__all__ = ["create_subscription", "get_subscription", "patch_subscription", "run_operation",
+           "list_operations", "recommendations", "line_to_dict", "new_id"]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def _client_id(body: dict[str, Any], prefix: str) -> str:
+    value = body.get("id")
+    if value is None:
+        return new_id(prefix)
+    if not isinstance(value, str) or not _ID.match(value):
+        raise InvalidInput("invalid_id", "id must be 1-64 letters, digits, '_', '.', '-'", "id")
+    return value
+
+
+def _plan(uow: UnitOfWork, plan_id: Any) -> Plan:
+    if not isinstance(plan_id, str):
+        raise InvalidInput("invalid_field", "plan must be a plan id", "plan")
+    plan = uow.get_plan(plan_id)
+    if plan is None:
+        raise NotFound("plan", plan_id)
+    return plan
+
+
+def _customer(uow: UnitOfWork, scope: Scope, customer_id: Any) -> Customer:
+    if not isinstance(customer_id, str):
+        raise InvalidInput("invalid_field", "customer must be a customer id", "customer")
+    customer = uow.get_customer(scope, customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def _rates(uow: UnitOfWork, plans: list[Plan], currency: str) -> RateTable:
+    pairs = {(p.currency, currency) for p in plans if p.currency != currency}
+    return RateTable({pair: uow.rates(*pair) for pair in pairs})
+
+
+def _context(uow: UnitOfWork, scope: Scope, sub: Subscription, today: date) -> Context:
+    plan = _plan(uow, sub.plan)
+    customer = uow.get_customer(scope, sub.customer) or _customer(uow, _OP, sub.customer)
+    plans = {plan.id: plan}
+    wanted = [t.plan for t in plan.switch_to]
+    for order in (sub.renewal_order, sub.scheduled_switch):
+        if order is not None:
+            wanted.append(order.plan)
+    for plan_id in wanted:
+        other = uow.get_plan(plan_id)
+        if other is not None:
+            plans[other.id] = other
+    return Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
+                   new_id=new_id, plans=plans,
+                   rates=_rates(uow, list(plans.values()), customer.currency))
+
+
+_OP = Scope("operator", "operator")
+
+
+def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
+    sub = uow.get_subscription(scope, sub_id)
+    if sub is None:
+        raise NotFound("subscription", sub_id)
+    return sub
+
+
+def _view(ctx: Context) -> dict[str, Any]:
+    return subscription_to_dict(ctx.subscription, available_operations(ctx))
+
+
+def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
+                        today: date) -> dict[str, Any]:
+    """S3: purchase."""
+    customer = _customer(uow, scope, body.get("customer"))
+    plan = _plan(uow, body.get("plan"))
+    sub_id = _client_id(body, "sub")
+    decision = purchase(customer, plan, body, today, scope, _rates(uow, [plan], customer.currency),
+                        new_id, sub_id)
+    sub = decision.subscription
+    sub.due_on = due_on(sub, plan)
+    uow.add_subscription(sub)
+    _store_history(uow, decision, customer, today)
+    ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
+                  new_id=new_id)
+    return _view(ctx)
+
+
+def get_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, today: date) -> dict[str, Any]:
+    return _view(_context(uow, scope, _load(uow, scope, sub_id), today))
+
+
+def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, Any],
+                       today: date) -> dict[str, Any]:
+    ctx = _context(uow, scope, _load(uow, scope, sub_id), today)
+    sub = ctx.subscription
+    auto_renew = body.get("auto_renew")
+    if not isinstance(auto_renew, bool):
+        raise InvalidInput("invalid_field", "auto_renew must be true or false", "auto_renew")
+    if sub.status is Status.DELETED:
+        raise OperationRefused("subscription_deleted", "the subscription is deleted", None)
+    if auto_renew != sub.auto_renew:
+        sub.auto_renew = auto_renew
+        sub.due_on = due_on(sub, ctx.plan)
+        uow.update_subscription(sub)
+    return _view(ctx)
+
+
+def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, Any],
+                  today: date) -> dict[str, Any]:
+    """POST /operations: decide with the engine; with `preview` store nothing and answer the
+    same quote the commit would (the preview equals the commit)."""
+    preview = body.get("preview", False)
+    if not isinstance(preview, bool):
+        raise InvalidInput("invalid_field", "preview must be true or false", "preview")
+    sub = _load(uow, scope, sub_id)
+    ctx = _context(uow, scope, sub, today)
+    ctx.refundable = uow.net_charged(sub.id, sub.period_start)
+    if body.get("type") == "change_renewal_options" and sub.renewal_order is not None:
+        ctx.order_lines = uow.lines_for_operation(sub.renewal_order.operation_id)
+    decision = decide(ctx, body)
+    assert decision.operation is not None
+    if preview:
+        op = replace(decision.operation, id=None)  # type: ignore[arg-type]
+        return {**operation_to_dict(op, decision.shown, ctx.customer.currency), "preview": True}
+    uow.update_subscription(decision.subscription)
+    lines = _store_history(uow, decision, ctx.customer, today)
+    shown = lines if decision.quote is None else decision.quote
+    return operation_to_dict(decision.operation, shown, ctx.customer.currency)
+
+
+def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
+                   today: date) -> list[Any]:
+    op = decision.operation
+    if op is not None:
+        uow.add_operation(op)
+    lines = [replace(ln, id=new_id("ln"), customer=customer.id,
+                     subscription=decision.subscription.id,
+                     operation=op.id if op else None, created_on=today)
+             for ln in decision.lines]
+    if lines:
+        uow.add_lines(lines)
+    for update in decision.op_updates:
+        stored = uow.get_operation(update.operation_id)
+        if stored is None:
+            continue
+        stored.status = update.status
+        stored.error_code, stored.error_message = update.error_code, update.error_message
+        uow.update_operation(stored)
+    return lines
+
+
+def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
+                    starting_after: str | None) -> Page:
+    sub = _load(uow, scope, sub_id)
+    customer = uow.get_customer(_OP, sub.customer)
+    currency = customer.currency if customer else "USD"
+    page = uow.list_operations(sub.id, limit, starting_after)
+    items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
+    return Page(items, page.has_more)
+
+
+def recommendations(uow: UnitOfWork, scope: Scope, sub_id: str,
+                    today: date) -> list[dict[str, Any]]:
+    """R1: the plan's upgrade targets the customer may order, each with the quote of a
+    mid-term switch for the rest of the current period, in the switch targets' order."""
+    ctx = _context(uow, scope, _load(uow, scope, sub_id), today)
+    ctx.refundable = uow.net_charged(ctx.subscription.id, ctx.subscription.period_start)
+    out = []
+    for priority, target in enumerate(ctx.plan.switch_to):
+        if target.kind != "upgrade" or target.plan not in ctx.plans:
+            continue
+        try:
+            decision = decide(ctx, {"type": "switch_plan", "plan": target.plan, "timing": "now"})
+        except (InvalidInput, OperationRefused):
+            continue
+        amount = operation_to_dict(decision.operation, decision.shown,  # type: ignore[arg-type]
+                                   ctx.customer.currency)["amount"]
+        out.append({"plan": target.plan, "priority": priority, "amount": amount,
+                    "currency": ctx.customer.currency})
+    return out
