@@ -1,0 +1,136 @@
+"""Use cases for resellers and customers (SPEC P1-P4).
+
+Each function takes an open unit of work and does not commit: the API's transaction helper
+commits once, together with the idempotency record (S12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prorata.domain.errors import InvalidInput
+from prorata.domain.model import Customer
+from prorata.domain.money import check_currency, format_amount, minor_unit, parse_decimal
+from prorata.services import subscriptions
+from prorata.services.inputs import (
+    OutOfScope,
+    ResourceExists,
+    choose_id,
+    missing,
+    reference,
+    require_object,
+    text,
+)
+from prorata.services.ports import OPERATOR, Page, Scope, UnitOfWork
+
+MAX_CODE = 64  # registration numbers and group names
+
+
+def _reseller_json(reseller: dict[str, Any]) -> dict[str, Any]:
+    return {"id": reseller["id"], "object": "reseller", "name": reseller["name"],
+            "parent": reseller.get("parent")}
+
+
+def _owning_reseller(uow: UnitOfWork, scope: Scope, body: dict[str, Any], key: str) -> str | None:
+    """The reseller a new party hangs under. A reseller caller defaults to itself and may only
+    name resellers of its own subtree (P2); the operator may leave it empty (a direct party)."""
+    wanted = reference(body, key, "reseller")
+    if wanted is None:
+        return scope.party if scope.kind == "reseller" else None
+    if uow.get_reseller(scope, wanted) is None:
+        raise missing("reseller", wanted, key)
+    return wanted
+
+
+def _check_scope_may_create(scope: Scope) -> None:
+    if scope.kind == "customer":
+        # P2: a customer sees only itself; other parties are outside its scope.
+        raise OutOfScope()
+
+
+def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
+    """POST /v1/resellers. Resellers form a tree of any depth (P1)."""
+    body = require_object(body)
+    _check_scope_may_create(scope)
+    reseller_id = choose_id(body, "res")
+    name = text(body, "name")
+    parent = _owning_reseller(uow, scope, body, "parent")
+    if uow.get_reseller(OPERATOR, reseller_id) is not None:
+        raise ResourceExists("reseller", reseller_id)
+    assert name is not None
+    uow.add_reseller(reseller_id, name, parent)
+    return {"id": reseller_id, "object": "reseller", "name": name, "parent": parent}
+
+
+def get_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
+    reseller = uow.get_reseller(scope, reseller_id)
+    if reseller is None:
+        raise missing("reseller", reseller_id, "id")
+    return _reseller_json(reseller)
+
+
+def _billing_day(body: dict[str, Any]) -> int:
+    value = body.get("billing_day", 1)
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 28:
+        # T3: 1-28, so that every month has the day.
+        raise InvalidInput("invalid_billing_day", "billing_day must be a whole number 1-28",
+                           "billing_day")
+    return value
+
+
+def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
+    """POST /v1/customers (P4). The customer's currency is fixed at creation: its charge lines
+    and balance are all in that currency (T6)."""
+    body = require_object(body)
+    _check_scope_may_create(scope)
+    customer_id = choose_id(body, "cus")
+    name = text(body, "name")
+    reseller = _owning_reseller(uow, scope, body, "reseller")
+    currency = check_currency(body.get("currency") or "USD")
+    limit_raw = body.get("credit_limit")
+    credit_limit = None if limit_raw is None else parse_decimal(
+        limit_raw, "credit_limit", places=minor_unit(currency))
+    if uow.get_customer(OPERATOR, customer_id) is not None:
+        raise ResourceExists("customer", customer_id)
+    assert name is not None
+    customer = Customer(
+        id=customer_id, name=name, reseller=reseller, billing_day=_billing_day(body),
+        currency=currency, inn=text(body, "inn", required=False, max_length=MAX_CODE),
+        group=text(body, "group", required=False, max_length=MAX_CODE),
+        credit_limit=credit_limit,
+    )
+    uow.add_customer(customer)
+    return customer_to_dict(uow, customer)
+
+
+def customer_to_dict(uow: UnitOfWork, customer: Customer) -> dict[str, Any]:
+    currency = customer.currency
+    return {
+        "id": customer.id, "object": "customer", "name": customer.name,
+        "reseller": customer.reseller, "billing_day": customer.billing_day,
+        "currency": currency, "inn": customer.inn, "group": customer.group,
+        "credit_limit": None if customer.credit_limit is None
+        else format_amount(customer.credit_limit, currency),
+        "balance": format_amount(uow.balance(customer.id), currency),
+    }
+
+
+def _customer(uow: UnitOfWork, scope: Scope, customer_id: str) -> Customer:
+    customer = uow.get_customer(scope, customer_id)
+    if customer is None:
+        raise missing("customer", customer_id, "id")
+    return customer
+
+
+def get_customer(uow: UnitOfWork, scope: Scope, customer_id: str) -> dict[str, Any]:
+    """GET /v1/customers/{id}: the customer with its balance (payments − charges, B1)."""
+    return customer_to_dict(uow, _customer(uow, scope, customer_id))
+
+
+def list_charges(uow: UnitOfWork, scope: Scope, customer_id: str, limit: int,
+                 starting_after: str | None) -> Page:
+    """GET /v1/customers/{id}/charges: charge lines oldest first (B1)."""
+    customer = _customer(uow, scope, customer_id)
+    page = uow.list_lines(customer.id, limit, starting_after)
+    return Page([subscriptions.line_to_dict(line) for line in page.items], page.has_more)
