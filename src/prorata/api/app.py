@@ -1,0 +1,70 @@
+"""The HTTP application: routers, the uniform error shape, and the scheduler beside the API.
+
+`create_app` takes its collaborators instead of reading the environment, so tests build as
+many isolated apps as they like (one per database) and the CLI owns all configuration."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from prorata import scheduler
+from prorata.api import errors, routes_catalog, routes_parties, routes_subscriptions, routes_system
+from prorata.api.deps import KeyResolver
+from prorata.domain.clock import Clock
+
+log = logging.getLogger("prorata.scheduler")
+SCHEDULER_INTERVAL_SECONDS = 60.0
+
+
+def _scheduler_loop(database: Any, clock: Clock, stop: threading.Event) -> None:
+    """Runs every pending day up to today, then again every minute. The scheduler is
+    exactly-once per subscription and day (S12), so a run that overlaps another process or a
+    restart is harmless; a failed run is logged and retried on the next tick."""
+    while not stop.is_set():
+        try:
+            scheduler.run_through(database, clock.today())
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("scheduled run failed")
+        stop.wait(SCHEDULER_INTERVAL_SECONDS)
+
+
+def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker: threading.Thread | None = None
+        if test_clock:
+            # The start day's work, once; later days run when the clock is moved.
+            scheduler.run_through(database, clock.today())
+        else:
+            worker = threading.Thread(target=_scheduler_loop, args=(database, clock, stop),
+                                      name="prorata-scheduler", daemon=True)
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                worker.join(timeout=5)
+
+    app = FastAPI(
+        title="Prorata",
+        version="1.0.0",
+        summary="Subscription lifecycle and billing for cloud-service brokers",
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.clock = clock
+    app.state.keys = KeyResolver(operator_key)
+    app.state.test_clock = test_clock
+    app.state.clock_lock = threading.Lock()
+    errors.install(app)
+    for module in (routes_system, routes_parties, routes_catalog, routes_subscriptions):
+        app.include_router(module.router)
+    return app

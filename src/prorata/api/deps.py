@@ -1,0 +1,150 @@
+"""What every handler shares: who is calling, one transaction per write with its idempotency
+record (SPEC S12), and list pages. Handlers stay one line of glue around a service call."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from prorata.domain.errors import DomainError, InvalidInput, Unauthenticated
+from prorata.services.inputs import ID_PATTERN, missing
+from prorata.services.ports import OPERATOR, DuplicateKey, Page, Scope, UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <api key>`")
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 409
+    type = "invalid_request_error"
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_reused",
+                         "This Idempotency-Key was used with a different request", None)
+
+
+class KeyResolver:
+    """Turns an API key into the caller's `Scope` (SPEC P2). All key kinds resolve here, so
+    reseller and customer keys are one more branch in `resolve_scope`, not a new code path."""
+
+    def __init__(self, operator_key: str) -> None:
+        self._operator = operator_key.encode()
+
+    def resolve_scope(self, uow: UnitOfWork, key: str) -> Scope:
+        # Constant-time comparison: the operator key must not leak through response timing.
+        if self._operator and hmac.compare_digest(key.encode(), self._operator):
+            return OPERATOR
+        raise Unauthenticated("invalid_api_key", "The API key is not valid")
+
+
+def caller(request: Request,
+           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+           ) -> Scope:
+    """Runs before the body is validated, so an anonymous caller learns nothing about it."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("authentication_required",
+                              "Send Authorization: Bearer <api key>")
+    resolver: KeyResolver = request.app.state.keys
+    with request.app.state.database.uow() as uow:
+        return resolver.resolve_scope(uow, credentials.credentials)
+
+
+Caller = Annotated[Scope, Depends(caller)]
+
+
+def today(request: Request) -> date:
+    return request.app.state.clock.today()
+
+
+def check_id(value: str, what: str) -> str:
+    """A path id that cannot exist (bad characters, too long) is simply not found; it must not
+    reach a query, where PostgreSQL would refuse e.g. a NUL byte with a server error."""
+    if not ID_PATTERN.match(value):
+        raise missing(what, value[:64], "id")
+    return value
+
+
+def _fingerprint(request: Request, body: Any) -> str:
+    canonical = json.dumps([request.method, request.url.path, body], sort_keys=True,
+                           separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InvalidInput("invalid_idempotency_key",
+                           f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable characters",
+                           "Idempotency-Key")
+    return key
+
+
+def _replay(record: dict[str, Any], fingerprint: str) -> JSONResponse:
+    if record.get("fingerprint") != fingerprint:
+        raise IdempotencyKeyReused()
+    return JSONResponse(record["body"], status_code=int(record["status"]),
+                        headers={"Idempotent-Replayed": "true"})
+
+
+def write(request: Request, scope: Scope, body: Any,
+          action: Callable[[UnitOfWork], dict[str, Any]]) -> JSONResponse:
+    """One transaction: look up the idempotency key, run the use case, store its answer beside
+    the write, commit. Only successes are recorded: a refused request changed nothing, so
+    repeating it is already safe and lets the client fix its input and retry with the key."""
+    key = _idempotency_key(request)
+    fingerprint = _fingerprint(request, body)
+    database = request.app.state.database
+    try:
+        with database.uow() as uow:
+            if key is not None:
+                record = uow.get_idempotent(scope, key)
+                if record is not None:
+                    return _replay(record, fingerprint)
+            result = action(uow)
+            if key is not None:
+                uow.put_idempotent(scope, key, {"fingerprint": fingerprint, "status": 200,
+                                                "body": result})
+            uow.commit()
+    except DuplicateKey:
+        # A concurrent request with the same key committed first: answer what it answered.
+        if key is not None:
+            with database.uow() as uow:
+                record = uow.get_idempotent(scope, key)
+            if record is not None:
+                return _replay(record, fingerprint)
+        raise
+    return JSONResponse(result)
+
+
+def read(request: Request, action: Callable[[UnitOfWork], Any]) -> Any:
+    """Reads run in a unit of work that is never committed: a read cannot change anything."""
+    with request.app.state.database.uow() as uow:
+        result = action(uow)
+    if isinstance(result, Page):
+        return {"object": "list", "data": result.items, "has_more": result.has_more}
+    return result
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=100, description="1-100")] = 20,
+        starting_after: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN.pattern,
+                                                    description="id of the last item seen")]
+        = None,
+    ) -> None:
+        self.limit = limit
+        self.starting_after = starting_after
+
+
+Pages = Annotated[Paging, Depends()]

@@ -1,0 +1,63 @@
+"""Subscriptions and their operations (SPEC S1-S12). The lifecycle lives in the engine and
+`services.subscriptions`; these handlers only authenticate, validate shape and commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from prorata.api.deps import Caller, Pages, check_id, read, today, write
+from prorata.api.schemas import OperationIn, SubscriptionIn, SubscriptionPatchIn, dump
+from prorata.services import subscriptions
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+
+
+@router.post("", summary="Purchase a subscription")
+def create_subscription(request: Request, scope: Caller, body: SubscriptionIn) -> JSONResponse:
+    data, day = dump(body), today(request)
+    return write(request, scope, data,
+                 lambda uow: subscriptions.create_subscription(uow, scope, data, day))
+
+
+@router.get("/{sub_id}", summary="Get a subscription with its available operations")
+def get_subscription(request: Request, scope: Caller, sub_id: str) -> dict[str, Any]:
+    check_id(sub_id, "subscription")
+    day = today(request)
+    return read(request, lambda uow: subscriptions.get_subscription(uow, scope, sub_id, day))
+
+
+@router.patch("/{sub_id}", summary="Turn auto-renewal on or off")
+def patch_subscription(request: Request, scope: Caller, sub_id: str,
+                       body: SubscriptionPatchIn) -> JSONResponse:
+    check_id(sub_id, "subscription")
+    data, day = dump(body), today(request)
+    return write(request, scope, data,
+                 lambda uow: subscriptions.patch_subscription(uow, scope, sub_id, data, day))
+
+
+@router.post("/{sub_id}/operations", summary="Run or preview an operation")
+def run_operation(request: Request, scope: Caller, sub_id: str,
+                  body: OperationIn) -> JSONResponse:
+    check_id(sub_id, "subscription")
+    data, day = dump(body), today(request)
+    return write(request, scope, data,
+                 lambda uow: subscriptions.run_operation(uow, scope, sub_id, data, day))
+
+
+@router.get("/{sub_id}/operations", summary="Change history, newest first")
+def list_operations(request: Request, scope: Caller, sub_id: str,
+                    page: Pages) -> dict[str, Any]:
+    check_id(sub_id, "subscription")
+    return read(request, lambda uow: subscriptions.list_operations(
+        uow, scope, sub_id, page.limit, page.starting_after))
+
+
+@router.get("/{sub_id}/recommendations", summary="Upgrade recommendations with quotes")
+def recommendations(request: Request, scope: Caller, sub_id: str) -> dict[str, Any]:
+    check_id(sub_id, "subscription")
+    day = today(request)
+    items = read(request, lambda uow: subscriptions.recommendations(uow, scope, sub_id, day))
+    return {"object": "list", "data": items, "has_more": False}
