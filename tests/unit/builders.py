@@ -73,6 +73,17 @@ def of_kind(lines: Iterable[ChargeLine], *kinds: LineKind) -> list[ChargeLine]:
     return [ln for ln in lines if ln.kind in kinds]
 
 
+class CustomerActor:
+    """A customer acting for itself (not a manager)."""
+
+    kind = "customer"
+    party = "c1"
+    is_manager = False
+
+
+CUSTOMER = CustomerActor()
+
+
 class Sim:
     """One subscription, its ledger and its history, driven day by day.
 
