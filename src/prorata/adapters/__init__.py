@@ -1,0 +1,1 @@
+"""Adapters: the outside world (database, vendors, gateways) behind the services' ports."""

@@ -1,0 +1,281 @@
+"""The tables, as SQLAlchemy Core. One `metadata`; migrations/versions/0001_initial.py creates
+exactly this (a test compares them on both databases).
+
+Core rather than ORM classes: the scheduler works set-wise on these tables, and the domain
+records stay plain dataclasses mapped by `mapping.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement
+
+from prorata.adapters.db.types import Money4
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# JSON that stores Python None as SQL NULL, so the scheduler can select `IS NULL`.
+NullableJSON = JSON(none_as_null=True)
+
+
+class NextSeq(ColumnElement[int]):
+    """The next ordering number of a table's `seq` column, computed inside the INSERT so that
+    bulk and set-wise inserts (INSERT … SELECT) get one too. PostgreSQL draws from a sequence;
+    SQLite, which has none, takes max(rowid)+1 — its writers are serialized by the database
+    lock, so the value cannot be taken twice."""
+
+    inherit_cache = True
+    type = BigInteger()
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+
+@compiles(NextSeq, "postgresql")
+def _next_seq_pg(element: NextSeq, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"nextval('{element.table}_seq')"
+
+
+@compiles(NextSeq)
+def _next_seq_default(element: NextSeq, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(SELECT coalesce(max(rowid), 0) + 1 FROM {element.table})"
+
+
+# Created on PostgreSQL only (SQLite skips sequences); NextSeq refers to them by name.
+operations_seq = Sequence("operations_seq", metadata=metadata)
+charge_lines_seq = Sequence("charge_lines_seq", metadata=metadata)
+
+
+def _id() -> Column[str]:
+    return Column("id", String(64), primary_key=True)
+
+
+def _created_at() -> Column[Any]:
+    return Column("created_at", DateTime(timezone=True), nullable=False)
+
+
+# Deferred so that a use case may write an operation before its subscription, or a line before
+# its operation, within one transaction; the reference is checked at commit.
+def _deferred_fk(target: str) -> ForeignKey:
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
+def _path_index(name: str, column: str) -> Index:
+    """For `path LIKE 'prefix%'`: PostgreSQL uses a btree for LIKE only with text_pattern_ops
+    (unless the database collation is C)."""
+    return Index(name, column, postgresql_ops={column: "text_pattern_ops"})
+
+
+resellers = Table(
+    "resellers", metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", String(64), ForeignKey("resellers.id"), nullable=True),
+    # "/r1/r2/": ids percent-encoded, so a subtree is every path starting with its root's.
+    Column("path", Text, nullable=False),
+    _created_at(),
+    _path_index("ix_resellers_path", "path"),
+)
+
+customers = Table(
+    "customers", metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("reseller_id", String(64), ForeignKey("resellers.id"), nullable=True, index=True),
+    Column("billing_day", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("inn", String(64), nullable=True, index=True),
+    Column("customer_group", String(64), nullable=True),
+    Column("credit_limit", Money4, nullable=True),
+    _created_at(),
+)
+
+products = Table(
+    "products", metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("vendor", String(64), nullable=True),
+    Column("attributes", JSON, nullable=False),
+)
+
+plans = Table(
+    "plans", metadata,
+    _id(),
+    Column("product_id", String(64), ForeignKey("products.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("billing_type", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("data", JSON, nullable=False),  # the whole plan, mapping.plan_to_json
+    Column("version", Integer, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions", metadata,
+    _id(),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("plan_id", String(64), ForeignKey("plans.id"), nullable=False, index=True),
+    Column("period", String(16), nullable=True),
+    Column("billing_type", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=True),
+    Column("anchor_day", Integer, nullable=False),
+    Column("charged_until", Date, nullable=True),
+    Column("auto_renew", Boolean, nullable=False),
+    Column("resources", JSON, nullable=False),
+    Column("prices", JSON, nullable=False),
+    Column("high_water", JSON, nullable=False),
+    Column("renewal_order", NullableJSON, nullable=True),
+    Column("scheduled_switch", NullableJSON, nullable=True),
+    Column("next_resources", NullableJSON, nullable=True),
+    Column("prolong_operation", String(64), nullable=True),
+    Column("stop_request", String(64), nullable=True),
+    Column("stopped_on", Date, nullable=True),
+    Column("expired_on", Date, nullable=True),
+    Column("unpaid_since", Date, nullable=True),
+    Column("attributes", JSON, nullable=False),
+    # The next day the daily run has work for it (engine.schedule): the run's one index scan.
+    Column("due_on", Date, nullable=True),
+    # The customer's reseller path ("/" when sold by the operator directly): scoped queries
+    # (P2) need no join. Customers never move, so it never goes stale.
+    Column("reseller_path", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    _created_at(),
+    Index("ix_subscriptions_status_charged_until", "status", "charged_until"),
+    Index("ix_subscriptions_status_period_end", "status", "period_end"),
+    Index("ix_subscriptions_due_on", "due_on"),
+    _path_index("ix_subscriptions_reseller_path", "reseller_path"),
+)
+
+operations = Table(
+    "operations", metadata,
+    _id(),
+    Column("subscription_id", String(64), _deferred_fk("subscriptions.id"), nullable=False),
+    # Filled from the subscription; NULL only while the subscription is not yet written.
+    Column("customer_id", String(64), nullable=True, index=True),
+    Column("type", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("effective_on", Date, nullable=True),
+    Column("created_on", Date, nullable=False),
+    Column("amount", Money4, nullable=False),
+    Column("currency", String(3), nullable=True),
+    Column("error_code", String(64), nullable=True),
+    Column("error_message", Text, nullable=True),
+    # S12: "<action>:<subscription>:<date>" makes a scheduled action happen once.
+    Column("dedup_key", String(200), nullable=True, unique=True),
+    Column("seq", BigInteger, nullable=False, default=NextSeq("operations")),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_operations_subscription_id_seq", "subscription_id", "seq"),
+    Index("ix_operations_status_effective_on", "status", "effective_on"),
+)
+
+charge_lines = Table(
+    "charge_lines", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False, default=NextSeq("charge_lines")),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("subscription_id", String(64), _deferred_fk("subscriptions.id"), nullable=True,
+           index=True),
+    Column("operation_id", String(64), _deferred_fk("operations.id"), nullable=True, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("resource", String(64), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("period_start", Date, nullable=True),
+    Column("period_end", Date, nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Money4, nullable=False),
+    Column("amount", Money4, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_on", Date, nullable=False),
+    Index("ix_charge_lines_customer_id_seq", "customer_id", "seq"),
+)
+
+payments = Table(
+    "payments", metadata,
+    _id(),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("amount", Money4, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_on", Date, nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("reference", String(200), nullable=True),
+)
+
+exchange_rates = Table(
+    "exchange_rates", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("src", String(3), nullable=False),
+    Column("dst", String(3), nullable=False),
+    Column("rate", Text, nullable=False),  # a decimal string: rates may need many places
+    Column("effective_from", Date, nullable=False),
+    UniqueConstraint("src", "dst", "effective_from"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("scope_kind", String(16), primary_key=True),
+    Column("scope_party", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("record", JSON, nullable=False),
+    _created_at(),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+scheduler_days = Table(
+    "scheduler_days", metadata,
+    Column("day", Date, primary_key=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    _id(),
+    Column("party_kind", String(16), nullable=False),
+    Column("party_id", String(64), nullable=False),
+    Column("secret_hash", String(255), nullable=False),
+    _created_at(),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+users = Table(
+    "users", metadata,
+    _id(),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("party_kind", String(16), nullable=False),
+    Column("party_id", String(64), nullable=False),
+    _created_at(),
+)
