@@ -1,0 +1,115 @@
+"""Engine set-up for SQLite (the embedded default) and PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from prorata.adapters.db.mapping import json_dumps, json_loads
+from prorata.adapters.db.uow import SqlUnitOfWork
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_url() -> str:
+    """API.md: `PRORATA_DATABASE_URL`, else an embedded SQLite file in the working directory."""
+    return os.environ.get("PRORATA_DATABASE_URL") or f"sqlite:///{Path.cwd() / 'prorata.db'}"
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Plain `postgresql://` URLs would pick psycopg2, which is not installed: use psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    memory = url.database in (None, "", ":memory:")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=json_dumps, json_deserializer=json_loads,
+        # An in-memory database lives in one connection: share it (single-threaded use only).
+        **({"poolclass": StaticPool} if memory else {}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we emit
+        # BEGIN ourselves below (SQLAlchemy's documented recipe).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A read-then-write transaction begun DEFERRED fails with SQLITE_BUSY_SNAPSHOT when
+        # another writer committed in between, and the busy timeout cannot help. IMMEDIATE
+        # takes the write lock up front: writers queue instead of failing. Read-only units of
+        # work stay DEFERRED so that they never wait for a writer (WAL).
+        read_only = conn.get_execution_options().get("prorata_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One per process: owns the connection pool; hands out units of work."""
+
+    def __init__(self, url: str | URL | None = None) -> None:
+        self.url = normalize_url(url if url is not None else default_url())
+        if self.url.get_backend_name() == "sqlite":
+            self.engine = _sqlite_engine(self.url)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True,
+                                        json_serializer=json_dumps, json_deserializer=json_loads)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A new unit of work. `read_only` is a promise, not enforced: on SQLite it lets the
+        transaction read a snapshot without queueing behind writers. On SQLite two writing
+        units of work never overlap — do not open a second one inside the first in the same
+        thread: it would wait for the busy timeout and fail."""
+        return SqlUnitOfWork(self.engine, read_only=read_only)
+
+    def alembic_config(self) -> Config:
+        """Built in code so that users need no alembic.ini; the migrations ship in the package."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url",
+                               self.url.render_as_string(hide_password=False).replace("%", "%%"))
+        return config
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrades to `revision`, in one transaction (both databases have transactional DDL)."""
+        self._alembic(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        self._alembic(command.downgrade, revision)
+
+    def _alembic(self, action: Any, revision: str) -> None:
+        config = self.alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            action(config, revision)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"

@@ -1,0 +1,126 @@
+"""The money half of the unit of work: charge lines (B1), exchange rates (T6), idempotency
+records (S12) and settings. Split from uow.py only to keep files short."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from prorata.adapters.db import mapping as m
+from prorata.adapters.db.ids import new_id
+from prorata.adapters.db.schema import (
+    charge_lines,
+    exchange_rates,
+    idempotency_keys,
+    settings,
+    subscriptions,
+)
+from prorata.adapters.db.session import Session, chunks, utcnow
+from prorata.domain.model import ChargeLine
+from prorata.services.ports import Page, Scope
+
+
+class Ledger(Session):
+    def _customers_of(self, sub_ids: Iterable[str | None]) -> dict[str, str]:
+        """subscription id -> customer id, for rows that carry both."""
+        wanted = sorted({s for s in sub_ids if s is not None})
+        owners: dict[str, str] = {}
+        for part in chunks(wanted):
+            rows = self.connection.execute(
+                select(subscriptions.c.id, subscriptions.c.customer_id)
+                .where(subscriptions.c.id.in_(part)))
+            owners.update((row.id, row.customer_id) for row in rows)
+        return owners
+
+    # --- charge lines (B1) -----------------------------------------------------------------
+
+    def add_lines(self, lines: list[ChargeLine]) -> None:
+        """One executemany. Lines are never updated (B1), so there is no update method. A
+        line without an id gets one; without a customer, its subscription's."""
+        if not lines:
+            return
+        owners = self._customers_of(ln.subscription for ln in lines if ln.customer is None)
+        rows = []
+        for line in lines:
+            row = m.line_values(line)
+            if row["customer_id"] is None:
+                row["customer_id"] = owners.get(line.subscription or "")
+                if row["customer_id"] is None:
+                    raise ValueError(f"charge line {line.description!r} has no customer")
+            if line.created_on is None:
+                raise ValueError(f"charge line {line.description!r} has no created_on")
+            row["id"] = line.id or new_id("ln")
+            rows.append(row)
+        self._insert_unique(charge_lines, rows, "charge line")
+
+    def list_lines(self, customer_id: str, limit: int, starting_after: str | None) -> Page:
+        """Oldest first, in the order written."""
+        owner = charge_lines.c.customer_id == customer_id
+        return self._page(select(charge_lines).where(owner), charge_lines, owner,
+                          starting_after, limit, newest_first=False, convert=m.row_to_line)
+
+    def lines_for_operation(self, op_id: str) -> list[ChargeLine]:
+        rows = self.connection.execute(
+            select(charge_lines).where(charge_lines.c.operation_id == op_id)
+            .order_by(charge_lines.c.seq, charge_lines.c.id)).all()
+        return [m.row_to_line(r) for r in rows]
+
+    def net_charged(self, sub_id: str, since: date | None) -> Decimal:
+        """What the subscription was charged net, for refund caps. Lines without a service
+        period (one-time fees) belong to no period, so they count only when `since` is None."""
+        query = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
+            charge_lines.c.subscription_id == sub_id)
+        if since is not None:
+            query = query.where(charge_lines.c.period_start >= since)
+        return Decimal(self.connection.execute(query).scalar_one())
+
+    # --- exchange rates (T6) ---------------------------------------------------------------
+
+    def add_rate(self, src: str, dst: str, rate: Decimal, effective_from: date) -> None:
+        """A second rate for the same pair and day is a `DuplicateKey`: rates already used on
+        charge lines must not change under them."""
+        if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
+            raise ValueError(f"an exchange rate must be a positive Decimal, got {rate!r}")
+        row = {"src": src, "dst": dst, "rate": format(rate, "f"),
+               "effective_from": effective_from}
+        self._insert_unique(exchange_rates, [row],
+                            f"rate {src}->{dst} from {effective_from.isoformat()}")
+
+    def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
+        rows = self.connection.execute(
+            select(exchange_rates.c.effective_from, exchange_rates.c.rate)
+            .where(exchange_rates.c.src == src, exchange_rates.c.dst == dst)
+            .order_by(exchange_rates.c.effective_from)).all()
+        return [(r.effective_from, Decimal(r.rate)) for r in rows]
+
+    # --- idempotency (S12) and settings ----------------------------------------------------
+
+    def _idem_key(self, scope: Scope, key: str) -> Any:
+        c = idempotency_keys.c
+        return (c.scope_kind == scope.kind) & (c.scope_party == scope.party) & (c.key == key)
+
+    def get_idempotent(self, scope: Scope, key: str) -> dict[str, Any] | None:
+        record = self.connection.execute(
+            select(idempotency_keys.c.record).where(self._idem_key(scope, key))).scalar()
+        return None if record is None else dict(record)
+
+    def put_idempotent(self, scope: Scope, key: str, record: dict[str, Any]) -> None:
+        """`DuplicateKey` when a concurrent request with the same key stored first; the caller
+        then answers with that one's record."""
+        row = {"scope_kind": scope.kind, "scope_party": scope.party, "key": key,
+               "record": m.jsonable(record), "created_at": utcnow()}
+        self._insert_unique(idempotency_keys, [row], f"idempotency key {key!r}")
+
+    def get_setting(self, key: str) -> Any:
+        """None when never set: callers apply their own defaults."""
+        return self.connection.execute(
+            select(settings.c.value).where(settings.c.key == key)).scalar()
+
+    def put_setting(self, key: str, value: Any) -> None:
+        stmt = self._upsert_insert(settings).values(key=key, value=m.jsonable(value))
+        self.connection.execute(stmt.on_conflict_do_update(
+            index_elements=[settings.c.key], set_={"value": stmt.excluded.value}))

@@ -1,0 +1,149 @@
+"""Transaction plumbing shared by the unit of work: one connection, one transaction, and the
+translation of constraint violations into the errors the ports promise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, Table, and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from prorata.services.ports import DuplicateKey, Page
+
+CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
+
+
+def utcnow() -> datetime:
+    """Audit timestamps only (created_at/updated_at). Business dates come from the clock the
+    services pass in, never from here."""
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _violation(exc: IntegrityError) -> str:
+    """'unique', 'foreign_key' or 'other', from the driver's own error code."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return {"23505": "unique", "23503": "foreign_key"}.get(sqlstate, "other")
+    name = getattr(orig, "sqlite_errorname", "") or ""
+    if name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        return "unique"
+    if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
+        return "foreign_key"
+    return "other"
+
+
+class Session:
+    """Owns the connection of one unit of work. The transaction is begun on entry (on SQLite
+    that takes the write lock, see database.py) and again lazily after each commit."""
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Any:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already open")
+        conn = self._engine.connect()
+        if self._read_only:
+            conn.execution_options(prorata_read_only=True)
+        conn.begin()
+        self._conn = conn
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.rollback()  # no-op after commit(); otherwise discards everything (the contract)
+        finally:
+            conn.close()
+
+    def commit(self) -> None:
+        """Later statements autobegin a new transaction, so the unit of work stays usable. A
+        deferred reference (an operation or line whose subscription was never written) fails
+        here, as `LookupError` like the immediate ones."""
+        try:
+            self.connection.commit()
+        except IntegrityError as exc:
+            if _violation(exc) == "foreign_key":
+                raise LookupError("a written row refers to a row that does not exist") from exc
+            raise
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for set-wise statements (the scheduler) that must
+        commit or roll back together with the rest of the unit of work."""
+        if self._conn is None:
+            raise RuntimeError("use the unit of work inside `with`")
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self.connection.dialect.name
+
+    def _upsert_insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT (same API on both databases)."""
+        module: Any = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    @contextmanager
+    def _unique(self, what: str) -> Iterator[None]:
+        """A SAVEPOINT around a write that may hit a unique key: on PostgreSQL a failed
+        statement poisons the whole transaction, and the caller wants to carry on after
+        `DuplicateKey` (e.g. answer with the first request's result)."""
+        try:
+            with self.connection.begin_nested():
+                yield
+        except IntegrityError as exc:
+            kind = _violation(exc)
+            if kind == "unique":
+                raise DuplicateKey(f"{what} already exists") from exc
+            if kind == "foreign_key":
+                raise LookupError(f"{what} refers to a row that does not exist") from exc
+            raise
+
+    def _insert_unique(self, table: Table, rows: list[dict[str, Any]], what: str) -> None:
+        if not rows:
+            return
+        with self._unique(what):
+            self.connection.execute(table.insert(), rows)
+
+    def _page(self, query: Select[Any], table: Table, owner: Any, starting_after: str | None,
+              limit: int, newest_first: bool, convert: Any) -> Page:
+        """Keyset pagination on (seq, id): stable under concurrent inserts, unlike OFFSET.
+        An unknown cursor (or one of another owner) yields an empty page."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        seq, ident = table.c.seq, table.c.id
+        if starting_after is not None:
+            cursor = self.connection.execute(
+                select(seq).where(ident == starting_after, owner)).scalar_one_or_none()
+            if cursor is None:
+                return Page([], False)
+            if newest_first:
+                query = query.where(or_(seq < cursor, and_(seq == cursor, ident < starting_after)))
+            else:
+                query = query.where(or_(seq > cursor, and_(seq == cursor, ident > starting_after)))
+        order = (seq.desc(), ident.desc()) if newest_first else (seq.asc(), ident.asc())
+        rows = self.connection.execute(query.order_by(*order).limit(limit + 1)).all()
+        return Page([convert(r) for r in rows[:limit]], len(rows) > limit)
+
+    def _existing(self, column: Any, values: Iterable[str], *extra: Any) -> set[str]:
+        found: set[str] = set()
+        distinct = sorted(set(values))
+        for part in chunks(distinct):
+            found.update(self.connection.execute(
+                select(column).where(column.in_(part), *extra)).scalars())
+        return found

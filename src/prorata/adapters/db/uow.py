@@ -1,0 +1,237 @@
+"""`SqlUnitOfWork`: the services' `UnitOfWork` port on SQLAlchemy Core, one transaction each."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import ColumnElement, false, func, select, update
+
+from prorata.adapters.db import mapping as m
+from prorata.adapters.db.ids import new_id
+from prorata.adapters.db.ledger import Ledger
+from prorata.adapters.db.schema import (
+    charge_lines,
+    customers,
+    operations,
+    payments,
+    plans,
+    products,
+    resellers,
+    subscriptions,
+)
+from prorata.adapters.db.session import utcnow
+from prorata.adapters.db.types import to_units
+from prorata.domain.catalog import Plan
+from prorata.domain.errors import Conflict
+from prorata.domain.model import Customer, Operation, Subscription
+from prorata.services.ports import Page, Scope
+
+ROOT_PATH = "/"  # the reseller path of customers sold by the operator directly
+
+
+class SqlUnitOfWork(Ledger):
+    """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
+
+    def __enter__(self) -> SqlUnitOfWork:
+        super().__enter__()
+        self._paths: dict[str, str | None] = {}
+        return self
+
+    # --- scope (P2) ------------------------------------------------------------------------
+
+    def _path_of(self, reseller_id: str) -> str | None:
+        # Paths never change (resellers do not move), so a per-transaction cache is safe.
+        if reseller_id not in self._paths:
+            self._paths[reseller_id] = self.connection.execute(
+                select(resellers.c.path).where(resellers.c.id == reseller_id)).scalar()
+        return self._paths[reseller_id]
+
+    def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
+        path = self._path_of(scope.party)
+        return false() if path is None else path_column.startswith(path, autoescape=True)
+
+    # --- parties ---------------------------------------------------------------------------
+
+    def get_reseller(self, scope: Scope, reseller_id: str) -> dict[str, Any] | None:
+        query = select(resellers).where(resellers.c.id == reseller_id)
+        if scope.kind == "reseller":
+            query = query.where(self._in_subtree(scope, resellers.c.path))
+        elif scope.kind != "operator":
+            return None
+        row = self.connection.execute(query).first()
+        if row is None:
+            return None
+        return {"id": row.id, "name": row.name, "parent": row.parent_id, "path": row.path}
+
+    def add_reseller(self, reseller_id: str, name: str, parent: str | None) -> None:
+        base = ROOT_PATH
+        if parent is not None:
+            parent_path = self._path_of(parent)
+            if parent_path is None:
+                raise LookupError(f"no reseller {parent!r}")
+            base = parent_path
+        row = {"id": reseller_id, "name": name, "parent_id": parent,
+               "path": f"{base}{quote(reseller_id, safe='')}/", "created_at": utcnow()}
+        self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
+
+    def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
+        query = select(customers).where(customers.c.id == customer_id)
+        if scope.kind == "reseller":
+            query = query.join(resellers, resellers.c.id == customers.c.reseller_id).where(
+                self._in_subtree(scope, resellers.c.path))
+        elif scope.kind == "customer":
+            query = query.where(customers.c.id == scope.party)
+        elif scope.kind != "operator":
+            return None
+        row = self.connection.execute(query).first()
+        return None if row is None else m.row_to_customer(row)
+
+    def add_customer(self, customer: Customer) -> None:
+        row = m.customer_values(customer) | {"created_at": utcnow()}
+        self._insert_unique(customers, [row], f"customer {customer.id!r}")
+
+    def balance(self, customer_id: str) -> Decimal:
+        """B1: payments minus lines, summed by the database on the scaled integers (exact)."""
+        paid = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+            payments.c.customer_id == customer_id).scalar_subquery()
+        charged = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
+            charge_lines.c.customer_id == customer_id).scalar_subquery()
+        row = self.connection.execute(select(paid, charged)).one()
+        return Decimal(row[0]) - Decimal(row[1])
+
+    def add_payment(self, customer_id: str, amount: Decimal, currency: str, created_on: date,
+                    method: str = "manual", reference: str | None = None,
+                    payment_id: str | None = None) -> str:
+        """Not in the port yet (B3 is a later issue); balance() needs payments to exist."""
+        to_units(amount)
+        pid = payment_id or new_id("pay")
+        row = {"id": pid, "customer_id": customer_id, "amount": amount, "currency": currency,
+               "created_on": created_on, "method": method, "reference": reference}
+        self._insert_unique(payments, [row], f"payment {pid!r}")
+        return pid
+
+    # --- catalog ---------------------------------------------------------------------------
+
+    def get_product(self, product_id: str) -> dict[str, Any] | None:
+        row = self.connection.execute(
+            select(products).where(products.c.id == product_id)).first()
+        if row is None:
+            return None
+        return {"id": row.id, "name": row.name, "vendor": row.vendor,
+                "attributes": row.attributes}
+
+    def add_product(self, product: dict[str, Any]) -> None:
+        row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
+               "attributes": m.jsonable(product.get("attributes") or [])}
+        self._insert_unique(products, [row], f"product {product['id']!r}")
+
+    def get_plan(self, plan_id: str) -> Plan | None:
+        data = self.connection.execute(
+            select(plans.c.data).where(plans.c.id == plan_id)).scalar()
+        return None if data is None else m.plan_from_json(data)
+
+    def add_plan(self, plan: Plan) -> None:
+        row = m.plan_values(plan) | {"id": plan.id, "version": 0}
+        self._insert_unique(plans, [row], f"plan {plan.id!r}")
+
+    def update_plan(self, plan: Plan) -> None:
+        result = self.connection.execute(
+            update(plans).where(plans.c.id == plan.id)
+            .values(**m.plan_values(plan), version=plans.c.version + 1))
+        if result.rowcount == 0:
+            raise LookupError(f"no plan {plan.id!r}")
+
+    # --- subscriptions ---------------------------------------------------------------------
+
+    def get_subscription(self, scope: Scope, sub_id: str) -> Subscription | None:
+        query = select(subscriptions).where(subscriptions.c.id == sub_id)
+        if scope.kind == "reseller":
+            query = query.where(self._in_subtree(scope, subscriptions.c.reseller_path))
+        elif scope.kind == "customer":
+            query = query.where(subscriptions.c.customer_id == scope.party)
+        elif scope.kind != "operator":
+            return None
+        row = self.connection.execute(query).first()
+        return None if row is None else m.row_to_subscription(row)
+
+    def add_subscription(self, sub: Subscription) -> None:
+        found = self.connection.execute(
+            select(customers.c.id, resellers.c.path)
+            .select_from(customers.outerjoin(resellers, resellers.c.id == customers.c.reseller_id))
+            .where(customers.c.id == sub.customer)).first()
+        if found is None:
+            raise LookupError(f"no customer {sub.customer!r}")
+        row = m.subscription_values(sub) | {
+            "id": sub.id, "customer_id": sub.customer, "reseller_path": found.path or ROOT_PATH,
+            "version": sub.version, "created_at": utcnow()}
+        self._insert_unique(subscriptions, [row], f"subscription {sub.id!r}")
+        # Operations written before their subscription (same transaction) get their customer.
+        self.connection.execute(
+            update(operations).where(operations.c.subscription_id == sub.id,
+                                     operations.c.customer_id.is_(None))
+            .values(customer_id=sub.customer))
+
+    def update_subscription(self, sub: Subscription) -> None:
+        """Optimistic lock: two requests that loaded the same version cannot both win."""
+        result = self.connection.execute(
+            update(subscriptions)
+            .where(subscriptions.c.id == sub.id, subscriptions.c.version == sub.version)
+            .values(**m.subscription_values(sub), version=subscriptions.c.version + 1))
+        if result.rowcount == 0:
+            raise Conflict("conflict", "the subscription was changed by another request; retry")
+        sub.version += 1
+
+    # --- operations ------------------------------------------------------------------------
+
+    def add_operation(self, op: Operation) -> None:
+        self.add_operations([op])
+
+    def add_operations(self, ops: list[Operation], *,
+                       skip_duplicates: bool = False) -> list[Operation]:
+        """One executemany for the lot (the scheduler writes thousands). Operations without an
+        id get one (set on the object). With `skip_duplicates`, operations whose `dedup_key`
+        exists are left out instead of raising `DuplicateKey` — the scheduler's exactly-once
+        (S12) — and the ones actually written are returned."""
+        if not ops:
+            return []
+        for op in ops:
+            if not op.id:
+                op.id = new_id("op")
+        owners = self._customers_of([op.subscription for op in ops])
+        now = utcnow()
+        rows = [m.operation_values(op) | {
+            "id": op.id, "subscription_id": op.subscription,
+            "customer_id": owners.get(op.subscription), "type": op.type, "actor": op.actor,
+            "created_on": op.created_on, "dedup_key": op.dedup_key,
+            "created_at": now, "updated_at": now} for op in ops]
+        what = "operation (id or dedup_key)"
+        if not skip_duplicates:
+            self._insert_unique(operations, rows, what)
+            return list(ops)
+        stmt = self._upsert_insert(operations).on_conflict_do_nothing(
+            index_elements=[operations.c.dedup_key])
+        with self._unique(what):
+            self.connection.execute(stmt, rows)
+        written = self._existing(operations.c.id, [op.id for op in ops])
+        return [op for op in ops if op.id in written]
+
+    def update_operation(self, op: Operation) -> None:
+        result = self.connection.execute(
+            update(operations).where(operations.c.id == op.id)
+            .values(**m.operation_values(op), updated_at=utcnow()))
+        if result.rowcount == 0:
+            raise LookupError(f"no operation {op.id!r}")
+
+    def get_operation(self, op_id: str) -> Operation | None:
+        row = self.connection.execute(
+            select(operations).where(operations.c.id == op_id)).first()
+        return None if row is None else m.row_to_operation(row)
+
+    def list_operations(self, sub_id: str, limit: int, starting_after: str | None) -> Page:
+        """S11: newest first."""
+        owner = operations.c.subscription_id == sub_id
+        return self._page(select(operations).where(owner), operations, owner, starting_after,
+                          limit, newest_first=True, convert=m.row_to_operation)
