@@ -1,0 +1,128 @@
+"""Database set-up that any test module may reuse (integration tests, API end-to-end tests).
+
+    name, url = create_pg_database()      # a fresh, empty PostgreSQL database
+    db = Database(url); db.migrate()
+    ...
+    truncate_all(db.engine)               # between tests: faster than migrating again
+    db.dispose(); drop_pg_database(name)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+
+from prorata.domain.catalog import BillingType, Plan, Resource
+from prorata.domain.model import Customer, Status, Subscription, UnitPrice
+
+DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def skip_postgres() -> bool:
+    return os.environ.get("PRORATA_SKIP_POSTGRES") == "1"
+
+
+def pg_server_url() -> str:
+    """The maintenance database of the test server (`PRORATA_TEST_POSTGRES_URL`)."""
+    return os.environ.get("PRORATA_TEST_POSTGRES_URL") or DEFAULT_PG_SERVER
+
+
+def _admin_engine() -> Engine:
+    url = make_url(pg_server_url())
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=None)
+
+
+def pg_database_url(name: str) -> str:
+    url = make_url(pg_server_url()).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def create_pg_database(prefix: str = "prorata_test") -> tuple[str, str]:
+    """Creates an empty database with a random name; returns (name, SQLAlchemy URL). Random so
+    that parallel test runs (xdist workers, several checkouts) never share one."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    engine = _admin_engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return name, pg_database_url(name)
+
+
+def drop_pg_database(name: str) -> None:
+    """Drops it even if a leaked connection is still open (FORCE: PostgreSQL 13+)."""
+    engine = _admin_engine()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+_TABLE_ORDER: dict[str, list[str]] = {}
+
+
+def _tables(engine: Engine) -> list[str]:
+    """Every table but Alembic's, dependants first; reflected once per database, so tables
+    added by later migrations are emptied too."""
+    key = engine.url.render_as_string(hide_password=False)
+    if key not in _TABLE_ORDER:
+        meta = MetaData()
+        meta.reflect(engine)
+        _TABLE_ORDER[key] = [t.name for t in reversed(meta.sorted_tables)
+                             if t.name != "alembic_version"]
+    return _TABLE_ORDER[key]
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empties every table, keeping the schema."""
+    names = _tables(engine)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+# --- sample records: small, valid, for tests that need rows to exist --------------------------
+
+def sample_plan(plan_id: str = "m365-basic", product: str = "m365", **changes: Any) -> Plan:
+    plan = Plan(
+        id=plan_id, product=product, name="Business Basic", billing_type=BillingType.MONTHLY,
+        currency="USD", periods=("P1Y",),
+        resources=(Resource(id="seats", name="Licenses", primary=True, min=1, max=300,
+                            price=Decimal("6.00"), erp_price=Decimal("7.20")),),
+    )
+    return replace(plan, **changes)
+
+
+def sample_subscription(sub_id: str = "sub1", customer: str = "acme",
+                        plan: str = "m365-basic", **changes: Any) -> Subscription:
+    sub = Subscription(
+        id=sub_id, customer=customer, plan=plan, period="P1Y", billing_type=BillingType.MONTHLY,
+        status=Status.ACTIVE, start_date=date(2024, 8, 20), period_start=date(2024, 8, 20),
+        period_end=date(2025, 8, 20), anchor_day=20, charged_until=date(2024, 9, 1),
+        auto_renew=True, resources={"seats": 5},
+        prices={"seats": UnitPrice(Decimal("6.00"), Decimal("0"))}, high_water={"seats": 5},
+    )
+    for name, value in changes.items():
+        setattr(sub, name, value)
+    return sub
+
+
+def seed_catalog(uow: Any, customer: str = "acme", reseller: str | None = None) -> None:
+    """A product, its plan and one customer: what a subscription needs to be stored."""
+    uow.add_product({"id": "m365", "name": "Microsoft 365", "vendor": "instant"})
+    uow.add_plan(sample_plan())
+    uow.add_customer(Customer(customer, customer.title(), reseller=reseller))
