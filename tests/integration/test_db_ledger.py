@@ -1,0 +1,168 @@
+"""Charge lines, balance, refunds caps, rates, idempotency and settings (SPEC B1, T6, S12)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from prorata.adapters.db import Database
+from prorata.domain.model import ChargeLine, Customer, LineKind, Operation, OpStatus
+from prorata.services.ports import OPERATOR, DuplicateKey, Scope
+from tests.dbfixtures import sample_subscription, seed_catalog
+from tests.fakes import FakeDatabase
+
+Db = Database | FakeDatabase
+SEP, OCT, NOV = date(2024, 9, 1), date(2024, 10, 1), date(2024, 11, 1)
+
+
+def line(amount: str, start: date | None = SEP, sub: str | None = "sub1",
+         **kw: object) -> ChargeLine:
+    fields: dict[str, object] = dict(
+        kind=LineKind.CHARGE if Decimal(amount) >= 0 else LineKind.REFUND,
+        description=f"line {amount}", period_start=start,
+        period_end=None if start is None else date(start.year, start.month + 1, 1),
+        quantity=1, unit_price=Decimal(amount), amount=Decimal(amount), currency="USD",
+        subscription=sub, created_on=SEP)
+    fields.update(kw)
+    return ChargeLine(**fields)  # type: ignore[arg-type]
+
+
+def seeded(db: Db) -> None:
+    with db.uow() as uow:
+        seed_catalog(uow)
+        uow.add_subscription(sample_subscription())
+        uow.add_operation(Operation("op1", "sub1", "purchase", OpStatus.COMPLETED, "operator",
+                                    {}, SEP, SEP))
+        uow.commit()
+
+
+def test_lines_round_trip(any_db: Db) -> None:  # SPEC B1
+    seeded(any_db)
+    given = line("30.00", operation="op1", resource="seats", quantity=5,
+                 unit_price=Decimal("6.0000"), id="ln-fixed")
+    with any_db.uow() as uow:
+        uow.add_lines([given, line("0.10", operation="op1", kind=LineKind.FEE)])
+        uow.commit()
+    with any_db.uow() as uow:
+        first, second = uow.lines_for_operation("op1")
+        assert first.id == "ln-fixed" and first.customer == "acme"  # taken from the subscription
+        assert first == ChargeLine(**{**{f: getattr(given, f) for f in
+                                         ChargeLine.__dataclass_fields__}, "customer": "acme"})
+        assert second.id and second.id.startswith("ln_") and second.kind is LineKind.FEE
+        assert uow.lines_for_operation("nope") == []
+        with pytest.raises(DuplicateKey):
+            uow.add_lines([given])
+
+
+def test_lines_need_a_customer_and_a_date(any_db: Db) -> None:
+    seeded(any_db)
+    with any_db.uow() as uow:
+        with pytest.raises(ValueError):
+            uow.add_lines([line("1", sub=None)])
+        with pytest.raises(ValueError):
+            uow.add_lines([line("1", created_on=None)])
+        uow.add_lines([line("1", sub=None, customer="acme")])  # a customer-level line
+        assert uow.balance("acme") == Decimal("-1")
+
+
+def test_balance_is_payments_minus_lines(any_db: Db) -> None:  # SPEC B1, B3
+    seeded(any_db)
+    with any_db.uow() as uow:
+        uow.add_customer(Customer("other", "Other"))
+        uow.add_lines([line("30.00"), line("-12.35"), line("0.01", customer="other", sub=None)])
+        uow.add_payment("acme", Decimal("100"), "USD", SEP, reference="bank 1")
+        uow.add_payment("acme", Decimal("-0.5"), "USD", SEP, method="refund")
+        assert uow.balance("acme") == Decimal("100") - Decimal("0.5") - Decimal("17.65")
+        assert uow.balance("other") == Decimal("-0.01")
+        assert uow.balance("nobody") == 0
+        with pytest.raises(DuplicateKey):
+            pid = uow.add_payment("acme", Decimal("1"), "USD", SEP)
+            uow.add_payment("acme", Decimal("1"), "USD", SEP, payment_id=pid)
+
+
+def test_net_charged_since(any_db: Db) -> None:  # DESIGN: refund cap
+    seeded(any_db)
+    with any_db.uow() as uow:
+        uow.add_subscription(sample_subscription("sub2"))
+        uow.add_lines([line("10", SEP), line("20", OCT), line("-5", OCT), line("40", NOV),
+                       line("7", None), line("1000", OCT, sub="sub2")])
+        assert uow.net_charged("sub1", None) == Decimal("72")
+        assert uow.net_charged("sub1", OCT) == Decimal("55")
+        assert uow.net_charged("sub1", date(2024, 10, 2)) == Decimal("40")
+        assert uow.net_charged("sub1", date(2025, 1, 1)) == 0
+        assert uow.net_charged("ghost", None) == 0
+
+
+def test_list_lines_oldest_first_with_pagination(any_db: Db) -> None:  # SPEC B1
+    seeded(any_db)
+    with any_db.uow() as uow:
+        uow.add_lines([line(str(i)) for i in range(5)])
+        uow.commit()
+    with any_db.uow() as uow:
+        uow.add_lines([line("5"), line("6")])
+        uow.commit()
+    with any_db.uow() as uow:
+        first = uow.list_lines("acme", 4, None)
+        assert [ln.amount for ln in first.items] == [0, 1, 2, 3] and first.has_more
+        rest = uow.list_lines("acme", 4, first.items[-1].id)
+        assert [ln.amount for ln in rest.items] == [4, 5, 6] and not rest.has_more
+        assert uow.list_lines("acme", 4, "ghost").items == []
+        assert uow.list_lines("ghost", 4, None) == uow.list_lines("acme", 4, "ghost")
+        with pytest.raises(ValueError):
+            uow.list_lines("acme", 0, None)
+
+
+def test_rates_oldest_first(any_db: Db) -> None:  # SPEC T6
+    with any_db.uow() as uow:
+        uow.add_rate("USD", "EUR", Decimal("0.9"), date(2024, 9, 1))
+        uow.add_rate("USD", "EUR", Decimal("0.912345678901"), date(2024, 1, 1))
+        uow.add_rate("USD", "EUR", Decimal("0.95"), date(2024, 6, 1))
+        uow.add_rate("EUR", "USD", Decimal("1.1"), date(2024, 1, 1))
+        with pytest.raises(DuplicateKey):
+            uow.add_rate("USD", "EUR", Decimal("1"), date(2024, 6, 1))
+        with pytest.raises(ValueError):
+            uow.add_rate("USD", "EUR", Decimal("0"), date(2024, 7, 1))
+        uow.commit()
+    with any_db.uow() as uow:
+        assert uow.rates("USD", "EUR") == [(date(2024, 1, 1), Decimal("0.912345678901")),
+                                           (date(2024, 6, 1), Decimal("0.95")),
+                                           (date(2024, 9, 1), Decimal("0.9"))]
+        assert uow.rates("USD", "GBP") == []
+
+
+def test_idempotency_records(any_db: Db) -> None:  # SPEC S12
+    alice, bob = Scope("customer", "alice"), Scope("customer", "bob")
+    record = {"status": 201, "body": {"amount": Decimal("19.35"), "on": SEP}}
+    with any_db.uow() as uow:
+        uow.put_idempotent(alice, "k1", record)
+        uow.put_idempotent(bob, "k1", {"status": 200})  # keys are per caller
+        with pytest.raises(DuplicateKey):
+            uow.put_idempotent(alice, "k1", {"status": 500})
+        uow.commit()
+    with any_db.uow() as uow:
+        assert uow.get_idempotent(alice, "k1") == {
+            "status": 201, "body": {"amount": "19.35", "on": "2024-09-01"}}
+        assert uow.get_idempotent(bob, "k1") == {"status": 200}
+        assert uow.get_idempotent(OPERATOR, "k1") is None
+
+
+def test_settings(any_db: Db) -> None:
+    with any_db.uow() as uow:
+        assert uow.get_setting("company_names") is None
+        uow.put_setting("company_names", {"forbidden_characters": "<>", "fee": Decimal("1.5")})
+        uow.put_setting("company_names", {"forbidden_characters": "@"})
+        uow.put_setting("flag", True)
+        uow.commit()
+    with any_db.uow() as uow:
+        assert uow.get_setting("company_names") == {"forbidden_characters": "@"}
+        assert uow.get_setting("flag") is True
+
+
+def test_dangling_line_fails_at_commit(any_db: Db) -> None:
+    seeded(any_db)
+    with any_db.uow() as uow:
+        uow.add_lines([line("1", operation="ghost-op", customer="acme")])
+        with pytest.raises(LookupError):
+            uow.commit()
