@@ -1,19 +1,14 @@
-"""`FakeDatabase` / `FakeUnitOfWork`: the `UnitOfWork` port in memory, for fast unit tests of
-the services. It keeps the SQL adapter's promises — commit or nothing, version conflicts,
-duplicate keys, scopes, exact money, JSON-shaped values — so a service that passes against
-the fake behaves the same on a database (the integration tests run both the same way).
-
-    db = FakeDatabase()
-    with db.uow() as uow:
-        uow.add_customer(Customer("acme", "Acme"))
-        uow.commit()
-"""
+"""`FakeDatabase().uow()`: the `UnitOfWork` port in memory, for fast unit tests of services.
+It keeps the SQL adapter's promises — commit or nothing, version conflicts, duplicate keys,
+scopes, exact money, JSON-shaped values — so a service that passes against the fake behaves
+the same on a database (tests/integration runs the shared contract on all three)."""
 
 from __future__ import annotations
 
 import copy
 import itertools
 import threading
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -65,22 +60,19 @@ class FakeUnitOfWork:
         self._based_on, self._new_ops = {}, set()
 
     def commit(self) -> None:
+        """Where the database would have made a concurrent writer wait and then fail, the
+        fake fails the later commit: a version bumped meanwhile, a dedup key taken meanwhile."""
         pending = self._open()
         with self._db.lock:
             store = self._db.tables
-            for sub_id, version in self._based_on.items():
-                row = store["subscriptions"].get(sub_id)
-                if row is not None and row["obj"].version != version:
-                    raise Conflict("conflict",
-                                   "the subscription was changed by another request; retry")
-            for key in self._new_ops:  # a concurrent unit of work may have taken them
-                row = pending["operations"][key]
-                if key in store["operations"] or (row["obj"].dedup_key is not None and any(
-                        o["obj"].dedup_key == row["obj"].dedup_key
-                        for o in store["operations"].values())):
-                    raise DuplicateKey("operation (id or dedup_key) already exists")
-            merged = {t: {**store[t], **pending[t]} for t in TABLES}
-            self._check_references(merged)
+            if any(sid in store["subscriptions"] and store["subscriptions"][sid]["obj"].version
+                   != version for sid, version in self._based_on.items()):
+                raise Conflict("conflict", "the subscription was changed by another request; retry")
+            keys = {o["obj"].dedup_key for o in store["operations"].values()} - {None}
+            if any(k in store["operations"] or pending["operations"][k]["obj"].dedup_key in keys
+                   for k in self._new_ops):
+                raise DuplicateKey("operation (id or dedup_key) already exists")
+            self._check_references({t: {**store[t], **pending[t]} for t in TABLES})
             for t in TABLES:
                 store[t].update(pending[t])
         self._pending = {t: {} for t in TABLES}
@@ -93,6 +85,11 @@ class FakeUnitOfWork:
             raise RuntimeError("use the unit of work inside `with`")
         return self._pending
 
+    def _items(self, table: str) -> dict[Any, Any]:
+        """Committed rows overlaid with this unit of work's own writes (read committed)."""
+        with self._db.lock:
+            return copy.deepcopy({**self._db.tables[table], **self._open()[table]})
+
     def _get(self, table: str, key: Any) -> Any:
         row = self._open()[table].get(key)
         if row is None:
@@ -101,9 +98,7 @@ class FakeUnitOfWork:
         return copy.deepcopy(row)
 
     def _rows(self, table: str) -> list[Any]:
-        with self._db.lock:
-            merged = {**self._db.tables[table], **self._open()[table]}
-        return copy.deepcopy(list(merged.values()))
+        return list(self._items(table).values())
 
     def _put(self, table: str, key: Any, row: Any) -> None:
         self._open()[table][key] = copy.deepcopy(row)
@@ -126,8 +121,7 @@ class FakeUnitOfWork:
                 raise LookupError("a written row refers to a row that does not exist")
 
     def _path_of(self, reseller_id: str) -> str | None:
-        row = self._get("resellers", reseller_id)
-        return None if row is None else row["path"]
+        return (self._get("resellers", reseller_id) or {}).get("path")
 
     def _sees_path(self, scope: Scope, path: str | None) -> bool:
         if scope.kind == "operator":
@@ -151,11 +145,10 @@ class FakeUnitOfWork:
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
         c: Customer | None = self._get("customers", customer_id)
-        if c is None or (scope.kind == "customer" and scope.party != customer_id):
+        if c is None or not (scope.party == customer_id if scope.kind == "customer" else
+                             self._sees_path(scope, c.reseller and self._path_of(c.reseller))):
             return None
-        if scope.kind == "customer":
-            return c
-        return c if self._sees_path(scope, c.reseller and self._path_of(c.reseller)) else None
+        return c
 
     def add_customer(self, customer: Customer) -> None:
         m.customer_values(customer)  # the adapter's checks (exact credit limit)
@@ -183,8 +176,7 @@ class FakeUnitOfWork:
     # --- catalog ---------------------------------------------------------------------------
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
-        row: dict[str, Any] | None = self._get("products", product_id)
-        return row
+        return self._get("products", product_id)
 
     def add_product(self, product: dict[str, Any]) -> None:
         row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
@@ -209,12 +201,11 @@ class FakeUnitOfWork:
 
     def get_subscription(self, scope: Scope, sub_id: str) -> Subscription | None:
         row = self._get("subscriptions", sub_id)
-        if row is None:
+        if row is None or not (row["obj"].customer == scope.party if scope.kind == "customer"
+                               else self._sees_path(scope, row["reseller_path"])):
             return None
         sub: Subscription = row["obj"]
-        if scope.kind == "customer":
-            return sub if sub.customer == scope.party else None
-        return sub if self._sees_path(scope, row["reseller_path"]) else None
+        return sub
 
     def add_subscription(self, sub: Subscription) -> None:
         customer = self._get("customers", sub.customer)
@@ -222,22 +213,15 @@ class FakeUnitOfWork:
             raise LookupError(f"no customer {sub.customer!r}")
         if self._get("plans", sub.plan) is None:
             raise LookupError("subscription refers to a row that does not exist")
-        m.subscription_values(sub)
         path = (customer.reseller and self._path_of(customer.reseller)) or "/"
-        stored = copy.deepcopy(sub)
-        stored.attributes = m.jsonable(sub.attributes)
-        self._insert("subscriptions", sub.id, _Row(obj=stored, reseller_path=path),
-                     f"subscription {sub.id!r}")
+        self._insert("subscriptions", sub.id, _sub_row(sub, path, 0), f"subscription {sub.id!r}")
 
     def update_subscription(self, sub: Subscription) -> None:
         row = self._get("subscriptions", sub.id)
         if row is None or row["obj"].version != sub.version:
             raise Conflict("conflict", "the subscription was changed by another request; retry")
         self._based_on.setdefault(sub.id, sub.version)
-        stored = copy.deepcopy(sub)
-        stored.attributes = m.jsonable(sub.attributes)
-        stored.version += 1
-        self._put("subscriptions", sub.id, _Row(obj=stored, reseller_path=row["reseller_path"]))
+        self._put("subscriptions", sub.id, _sub_row(sub, row["reseller_path"], 1))
         sub.version += 1
 
     # --- operations ------------------------------------------------------------------------
@@ -300,8 +284,7 @@ class FakeUnitOfWork:
                 raise ValueError(f"charge line {line.description!r} has no customer")
             if line.created_on is None:
                 raise ValueError(f"charge line {line.description!r} has no created_on")
-            stored = ChargeLine(**{**_fields(line), "id": line.id or new_id("ln"),
-                                   "customer": customer})
+            stored = replace(line, id=line.id or new_id("ln"), customer=customer)
             if self._get("lines", stored.id) is not None:
                 raise DuplicateKey("charge line already exists")
             rows.append(_Row(obj=stored, seq=next(self._db.seq)))
@@ -330,15 +313,12 @@ class FakeUnitOfWork:
                      f"rate {src}->{dst} from {effective_from.isoformat()}")
 
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
-        with self._db.lock:
-            merged = {**self._db.tables["rates"], **self._open()["rates"]}
-        return sorted((k[2], v) for k, v in merged.items() if k[:2] == (src, dst))
+        return sorted((k[2], v) for k, v in self._items("rates").items() if k[:2] == (src, dst))
 
     # --- idempotency and settings ----------------------------------------------------------
 
     def get_idempotent(self, scope: Scope, key: str) -> dict[str, Any] | None:
-        record: dict[str, Any] | None = self._get("idempotency", (scope.kind, scope.party, key))
-        return record
+        return self._get("idempotency", (scope.kind, scope.party, key))
 
     def put_idempotent(self, scope: Scope, key: str, record: dict[str, Any]) -> None:
         self._insert("idempotency", (scope.kind, scope.party, key), m.jsonable(record),
@@ -351,8 +331,12 @@ class FakeUnitOfWork:
         self._put("settings", key, m.jsonable(value))
 
 
-def _fields(line: ChargeLine) -> dict[str, Any]:
-    return {name: getattr(line, name) for name in ChargeLine.__dataclass_fields__}
+def _sub_row(sub: Subscription, reseller_path: str, bump: int) -> _Row:
+    m.subscription_values(sub)  # the adapter's checks
+    stored = copy.deepcopy(sub)
+    stored.attributes = m.jsonable(sub.attributes)
+    stored.version += bump
+    return _Row(obj=stored, reseller_path=reseller_path)
 
 
 def _page(rows: list[Any], limit: int, starting_after: str | None, newest_first: bool) -> Page:

@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import JSON, literal, select
 
 from prorata.adapters.db import Database
-from prorata.adapters.db.schema import operations
+from prorata.adapters.db.schema import operations, subscriptions
+from prorata.adapters.db.session import utcnow
 from prorata.domain.model import Operation, OpStatus
 from prorata.services.ports import DuplicateKey
 from tests.dbfixtures import sample_subscription, seed_catalog
@@ -133,3 +134,33 @@ def test_dangling_operation_fails_at_commit(any_db: Db) -> None:
         uow.add_operation(op("orphan", sub="ghost"))
         with pytest.raises(LookupError):
             uow.commit()
+
+
+def test_fake_fails_the_later_commit_of_a_taken_dedup_key() -> None:  # SPEC S12
+    db = FakeDatabase()
+    seeded(db)
+    with db.uow() as first, db.uow() as second:
+        first.add_operation(op(dedup="renew:sub1:2025-08-20"))
+        second.add_operation(op(dedup="renew:sub1:2025-08-20"))
+        first.commit()
+        with pytest.raises(DuplicateKey):
+            second.commit()
+
+
+def test_set_wise_insert_numbers_rows_too(database: Database) -> None:
+    """INSERT … SELECT (the scheduler's bulk work) gets `seq` from the column default."""
+    seeded(database)
+    with database.uow() as uow:
+        uow.add_subscription(sample_subscription("sub2"))
+        uow.add_operation(op("before"))
+        s, now = subscriptions.c, utcnow()
+        source = select(s.id + literal("-renew"), s.id, s.customer_id, literal("renew"),
+                        literal("scheduled"), literal("system"), literal({}, JSON), literal(DAY),
+                        literal(0), literal(now), literal(now))
+        uow.connection.execute(operations.insert().from_select(
+            ["id", "subscription_id", "customer_id", "type", "status", "actor", "params",
+             "created_on", "amount", "created_at", "updated_at"], source))
+        uow.add_operation(op("after"))
+        ids = [o.id for o in uow.list_operations("sub1", 10, None).items]
+        assert ids == ["after", "sub1-renew", "before"]
+        assert [o.id for o in uow.list_operations("sub2", 10, None).items] == ["sub2-renew"]

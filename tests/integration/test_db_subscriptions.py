@@ -185,3 +185,20 @@ def test_scopes_for_subscriptions(any_db: Db) -> None:  # SPEC P2
         assert seen(Scope("reseller", "r3")) == set()
         assert seen(Scope("customer", "c1")) == {"s-c1"}
         assert seen(Scope("customer", "c0")) == {"s-c0"}
+
+
+def test_fake_fails_the_later_commit_of_two_overlapping_updates() -> None:
+    """Where PostgreSQL makes the second writer wait and then fail, the fake fails its commit."""
+    db = FakeDatabase()
+    with db.uow() as uow:
+        seed_catalog(uow)
+        uow.add_subscription(sample_subscription())
+        uow.commit()
+    with db.uow() as first, db.uow() as second:
+        a, b = first.get_subscription(OPERATOR, "sub1"), second.get_subscription(OPERATOR, "sub1")
+        assert a is not None and b is not None
+        first.update_subscription(a)
+        second.update_subscription(b)
+        first.commit()
+        with pytest.raises(Conflict):
+            second.commit()
