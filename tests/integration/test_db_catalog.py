@@ -158,3 +158,12 @@ def test_scopes_for_resellers(any_db: Db) -> None:  # SPEC P1, P2
         assert uow.get_reseller(Scope("reseller", "r2"), "r1") is None
         assert uow.get_reseller(Scope("customer", "c1"), "r1") is None
         assert uow.get_reseller(OPERATOR, "ghost") is None
+
+
+def test_reseller_created_after_a_failed_lookup(any_db: Db) -> None:  # SPEC P2
+    with any_db.uow() as uow:
+        scope = Scope("reseller", "r1")
+        assert uow.get_customer(scope, "c1") is None
+        uow.add_reseller("r1", "R1", None)
+        uow.add_customer(Customer("c1", "C1", reseller="r1"))
+        assert uow.get_customer(scope, "c1") is not None

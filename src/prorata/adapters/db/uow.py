@@ -37,16 +37,19 @@ class SqlUnitOfWork(Ledger):
 
     def __enter__(self) -> SqlUnitOfWork:
         super().__enter__()
-        self._paths: dict[str, str | None] = {}
+        self._paths: dict[str, str] = {}
         return self
 
     # --- scope (P2) ------------------------------------------------------------------------
 
     def _path_of(self, reseller_id: str) -> str | None:
-        # Paths never change (resellers do not move), so a per-transaction cache is safe.
+        # Paths never change (resellers do not move), so caching found ones is safe.
         if reseller_id not in self._paths:
-            self._paths[reseller_id] = self.connection.execute(
+            path = self.connection.execute(
                 select(resellers.c.path).where(resellers.c.id == reseller_id)).scalar()
+            if path is None:
+                return None
+            self._paths[reseller_id] = path
         return self._paths[reseller_id]
 
     def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
