@@ -19,6 +19,7 @@ from prorata.domain.engine import (
     RateTable,
     availability,
     decide,
+    due_on,
     purchase,
     run_day,
 )
@@ -108,6 +109,7 @@ class Sim:
                          {"seats": 5}}, day, SYSTEM, self.rates, self.new_id, sub_id)
         self.first = first
         self.sub: Subscription = first.subscription
+        self.sub.due_on = due_on(self.sub, plan)
         self._store(first, day)
         self.last_run = day  # the purchase day's run is behind us
 
@@ -149,9 +151,14 @@ class Sim:
                 self.ops[update.operation_id].error_code = update.error_code
 
     def run(self, day: date) -> list[Decision]:
-        """The daily run for exactly one day."""
+        """The daily run for exactly one day. Checks that the scheduler, which selects its
+        work by `due_on`, would have picked the subscription (S12)."""
+        expected = self.sub.due_on
         ctx = self.ctx(day)
         decisions = run_day(ctx)
+        if decisions:
+            assert expected is not None and expected <= day, \
+                f"work on {day} but due_on was {expected}"
         for decision in decisions:
             self._store(decision, day)
         self.last_run = max(self.last_run, day)

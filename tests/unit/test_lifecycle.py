@@ -267,3 +267,15 @@ def test_due_on_is_never_later_than_the_next_day_with_work():
     assert worked[:3] == [date(2024, 9, 1), date(2024, 10, 1), date(2024, 11, 1)]
     assert date(2024, 11, 14) in worked   # expires_on 19 Nov - 5: the renewal order
     assert date(2024, 11, 20) in worked   # the renewal takes effect
+
+
+def test_stop_refund_is_capped_at_what_was_charged():
+    # DESIGN "Refund cap": three single seats charged 6.00 x 12/31 = 2.32 each (6.96); a stop
+    # the same day would refund 18.00 x 12/31 = 6.97 without the cap.
+    sim = Sim(make_plan("monthly"), BOUGHT, {"resources": {"seats": 1}})
+    sim.do(BOUGHT, {"type": "change_resources", "resources": {"seats": 2}})
+    sim.do(BOUGHT, {"type": "change_resources", "resources": {"seats": 3}})
+    assert [ln.amount for ln in sim.lines] == [cents(F(6) * 12 / 31)] * 3 == [D("2.32")] * 3
+    d = sim.do(BOUGHT, {"type": "stop"})
+    assert cents(F(18) * 12 / 31) == D("6.97")
+    assert total(d.lines) == D("-6.96")
