@@ -53,11 +53,16 @@ def change_resources(ctx: Context, body: dict[str, Any]) -> Decision:
         lines += p.recurring(cfg, today, end, kind=LineKind.REFUND, ref=ref, sign=-1,
                              quantities=decrease, label="Decrease: ")
     lines = cap_refunds(lines, ctx.refundable)
-    updated = copy_sub(sub)
+    # The later intent wins over amounts recorded by a manual prolong for the next month.
+    updated = copy_sub(sub, next_resources=None, prolong_operation=None)
     updated.resources = new
     updated.high_water = raised_high_water(sub.high_water, new)
     op = operation(ctx, "change_resources", OpStatus.COMPLETED, {"resources": new}, today, lines)
-    return Decision(subscription=updated, operation=op, lines=lines)
+    updates = []
+    if sub.prolong_operation:
+        updates.append(OpUpdate(sub.prolong_operation, OpStatus.CANCELLED, "superseded",
+                                "replaced by a later change of resources"))
+    return Decision(subscription=updated, operation=op, lines=lines, op_updates=updates)
 
 
 def renew(ctx: Context, body: dict[str, Any]) -> Decision:

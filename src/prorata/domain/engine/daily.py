@@ -124,8 +124,10 @@ def auto_renewal(ctx: Context) -> Decision | None:
         return Decision(copy_sub(sub, auto_renew=False), op)
 
 
+# Deletion runs before prolongation (a stopped commitment deleted on its retention day is not
+# charged for a month it will not have) and again after expiry (expired_renewal_days = 0).
 STEPS: tuple[Callable[[Context], Decision | None], ...] = (
-    renewal_effect, switch_effect, prolongation, expiry, deletion, auto_renewal)
+    renewal_effect, switch_effect, deletion, prolongation, expiry, deletion, auto_renewal)
 
 
 def run_day(ctx: Context) -> list[Decision]:
