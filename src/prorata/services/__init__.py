@@ -1,0 +1,1 @@
+"""Use cases: load, decide with the domain engine, store — in one unit of work."""
