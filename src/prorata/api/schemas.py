@@ -41,8 +41,9 @@ class CustomerIn(Body):
     id: Ident | None = None
     name: Text
     reseller: Ident | None = None
-    billing_day: Annotated[int, Field(ge=1, le=28)] = 1
-    currency: Code = "USD"
+    billing_day: Annotated[int, Field(ge=1, le=28)] | None = Field(default=None,
+                                                                   description="default 1")
+    currency: Code | None = Field(default=None, description="ISO 4217; default USD")
     inn: Code | None = None
     group: Code | None = None
     credit_limit: Money | None = None

@@ -1,0 +1,152 @@
+"""The uniform error shape (API.md) and "bad input is never a 5xx": hand-picked malformed
+requests, then generated garbage sent to every write endpoint."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.e2e.conftest import error_of
+
+VALID: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "reseller": ("POST", "/v1/resellers", {"name": "Northwind", "parent": "nw"}),
+    "customer": ("POST", "/v1/customers", {"name": "Acme", "reseller": "nw", "billing_day": 5,
+                                           "currency": "EUR", "credit_limit": "100.00"}),
+    "product": ("POST", "/v1/products", {"name": "P", "attributes": [{"id": "a"}]}),
+    "plan": ("POST", "/v1/plans", {
+        "product": "m365", "name": "Basic", "billing_type": "monthly", "periods": ["P1Y"],
+        "resources": [{"id": "seats", "primary": True, "min": 1, "max": 9, "price": "6"}],
+        "switch_to": [{"plan": "x", "kind": "upgrade"}], "settings": {"grace_period_days": 3}}),
+    "plan_patch": ("PATCH", "/v1/plans/basic", {"name": "B", "settings": {"price_lock": False},
+                                                 "resources": [{"id": "seats", "price": "7"}]}),
+    "rate": ("POST", "/v1/exchange-rates", {"from": "EUR", "to": "USD", "rate": "1.1",
+                                           "effective_from": "2024-01-01"}),
+    "subscription": ("POST", "/v1/subscriptions", {"customer": "acme", "plan": "basic",
+                                                   "period": "P1Y", "resources": {"seats": 2}}),
+    "sub_patch": ("PATCH", "/v1/subscriptions/sub1", {"auto_renew": False}),
+    "operation": ("POST", "/v1/subscriptions/sub1/operations", {
+        "type": "change_resources", "resources": {"seats": 3}, "preview": True}),
+    "clock": ("POST", "/v1/test/clock", {"date": "2024-08-21"}),
+}
+
+
+@pytest.fixture
+def seeded(api: TestClient) -> TestClient:
+    """Enough data that garbage reaches the services, not only "not found"."""
+    api.post("/v1/resellers", json={"id": "nw", "name": "Northwind"})
+    api.post("/v1/customers", json={"id": "acme", "name": "Acme"})
+    api.post("/v1/products", json={"id": "m365", "name": "M365"})
+    plan = {**VALID["plan"][2], "id": "basic"}
+    assert api.post("/v1/plans", json=plan).status_code == 200
+    sub = {**VALID["subscription"][2], "id": "sub1"}
+    assert api.post("/v1/subscriptions", json=sub).status_code == 200
+    return api
+
+
+def test_unknown_route(api: TestClient) -> None:
+    response = api.get("/v2/nothing")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_method_not_allowed(api: TestClient) -> None:
+    response = api.delete("/v1/customers/acme")
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("raw", [b"{", b"{'name': 'x'}", b"nul", b"\xff\xfe", b'{"name": "x",}'])
+def test_malformed_json(api: TestClient, raw: bytes) -> None:
+    response = api.post("/v1/customers", content=raw,
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_json"
+
+
+def test_absurdly_nested_json(api: TestClient) -> None:
+    raw = b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = api.post("/v1/customers", content=raw,
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("body", [[], "text", 5, None, [{"name": "x"}]])
+def test_body_must_be_an_object(api: TestClient, body: Any) -> None:
+    response = api.post("/v1/customers", content=json.dumps(body),
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_request"
+
+
+def test_missing_body(api: TestClient) -> None:
+    response = api.post("/v1/customers")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_request"
+
+
+def test_validation_error_names_the_nested_field(seeded: TestClient) -> None:
+    body = {**VALID["plan"][2], "resources": [{"id": "seats", "min": "one"}]}
+    error = error_of(seeded.post("/v1/plans", json=body))
+    assert (error["code"], error["param"]) == ("invalid_request", "resources[0].min")
+
+
+def test_extra_fields_are_ignored(api: TestClient) -> None:
+    response = api.post("/v1/customers", json={"id": "acme", "name": "Acme", "colour": "red"})
+    assert response.status_code == 200
+    assert "colour" not in response.json()
+
+
+@pytest.mark.parametrize("name", ["株式会社テスト", "Ünïcödé GmbH", "🚀 Rocket Ltd", "ООО Ромашка",
+                                  "x" * 200, "عربي"])
+def test_unicode_round_trips(api: TestClient, name: str) -> None:
+    created = api.post("/v1/customers", json={"name": name})
+    assert created.status_code == 200
+    assert api.get(f"/v1/customers/{created.json()['id']}").json()["name"] == name
+
+
+GARBAGE = [None, True, 0, -1, 1.5, 10**30, -(10**30), 1e308, "", " ", "x" * 5000, "\u0000",
+           "💥", "1e999", "NaN", "-0", "99999999999999999999.99", [], [None], {}, {"a": {}},
+           [[[]]], "2024-02-30", "P99999999Y"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(VALID))
+def test_every_field_with_garbage_is_never_a_5xx(seeded: TestClient, endpoint: str) -> None:
+    # API.md: bad input is never a 5xx
+    method, path, valid = VALID[endpoint]
+    for field in [*valid, "id"]:
+        for value in GARBAGE:
+            body = {**valid, field: value}
+            response = seeded.request(method, path, json=body)
+            assert response.status_code < 500, (endpoint, field, value, response.text)
+            if response.status_code >= 400:
+                error_of(response)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=80),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(endpoint=st.sampled_from(sorted(VALID)), data=st.data())
+def test_generated_garbage_is_never_a_5xx(seeded: TestClient, endpoint: str,
+                                          data: st.DataObject) -> None:
+    method, path, valid = VALID[endpoint]
+    body: Any = dict(valid)
+    for _ in range(data.draw(st.integers(1, 3))):
+        key = data.draw(st.sampled_from([*valid, "id", "preview", "type"]) | st.text(max_size=8))
+        body[key] = data.draw(json_values)
+    if data.draw(st.booleans(), label="replace the whole body") and data.draw(st.booleans()):
+        body = data.draw(json_values)
+    response = seeded.request(method, path, json=body)
+    assert response.status_code < 500, (endpoint, body, response.text)
