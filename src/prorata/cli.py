@@ -1,0 +1,116 @@
+"""`prorata serve | migrate | run-scheduler`. All configuration is read here, from the
+environment (API.md), so the application itself never touches `os.environ`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from prorata.domain.clock import Clock, SystemClock, TestClock
+
+app = typer.Typer(help="Prorata: subscription lifecycle and billing for cloud-service brokers.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+DEMO_OPERATOR_KEY = "demo-operator-key"
+
+
+def _database(migrate: bool) -> Any:
+    from prorata.adapters.db import Database, default_url
+
+    database = Database(default_url())
+    if migrate:
+        database.migrate()
+    return database
+
+
+def _parse_day(raw: str, what: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{what} must be a date YYYY-MM-DD, got {raw!r}") from exc
+
+
+def _clock() -> tuple[Clock, bool]:
+    raw = os.environ.get("PRORATA_TEST_CLOCK")
+    if raw:
+        return TestClock(_parse_day(raw, "PRORATA_TEST_CLOCK")), True
+    return SystemClock(), False
+
+
+def _operator_key(demo: bool) -> str:
+    """The configured key, else a fixed one for the demo, else a fresh random one shown once:
+    a server must never run with a guessable key unless asked to."""
+    key = os.environ.get("PRORATA_OPERATOR_KEY")
+    if key:
+        return key
+    key = DEMO_OPERATOR_KEY if demo else secrets.token_urlsafe(24)
+    console.print(f"Operator API key: [bold]{key}[/bold]  (set PRORATA_OPERATOR_KEY to choose)")
+    return key
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load a demo catalog, resellers and customers")]
+    = False,
+) -> None:
+    """Serve the API and run the scheduler in one process."""
+    import uvicorn
+
+    from prorata.api import create_app
+
+    clock, test_clock = _clock()
+    key = _operator_key(demo)
+    database = _database(migrate=True)
+    if demo:
+        from prorata.services.demo import load_demo
+
+        loaded = load_demo(database, clock.today())
+        console.print("Demo data loaded." if loaded else "Demo data already present.")
+    if test_clock:
+        console.print(f"Test clock on, today is {clock.today().isoformat()}")
+    uvicorn.run(create_app(database, clock, key, test_clock), host=host, port=port)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (PRORATA_DATABASE_URL)."""
+    database = _database(migrate=True)
+    console.print(f"Database at the latest schema: {database!r}")
+
+
+@app.command("run-scheduler")
+def run_scheduler(
+    day: Annotated[str | None, typer.Option("--date", help="Run up to this day (YYYY-MM-DD); "
+                                            "default: today")] = None,
+) -> None:
+    """Run every scheduled action due up to a day once (renewals, prolongation, expiry...).
+    Safe to repeat or to run beside a server: each action happens once per day (S12)."""
+    from prorata import scheduler
+
+    clock, _ = _clock()
+    target = _parse_day(day, "--date") if day else clock.today()
+    database = _database(migrate=True)
+    started = time.perf_counter()
+    with console.status(f"Running scheduled work through {target.isoformat()}..."):
+        report = scheduler.run_through(database, target)
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"Scheduler run through {target.isoformat()}")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for name, value in (report or {}).items():
+        table.add_row(str(name), str(value))
+    console.print(table)
+    console.print(f"Done in {elapsed:.2f} s.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
