@@ -1,0 +1,124 @@
+"""The daily run on a real database: whole lives, exactly once however often or however
+concurrently it runs, and after a crash mid-run (SPEC S12)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from prorata.adapters.db.schema import charge_lines, operations
+from prorata.domain.model import Customer
+from prorata.domain.plans import build_plan
+from prorata.scheduler import run_day, run_through
+from prorata.scheduler import runner as runner_module
+from prorata.services.ports import OPERATOR
+from prorata.services.subscriptions import create_subscription, get_subscription
+
+BOUGHT = date(2024, 8, 20)
+
+
+def _seed(database, n: int = 3, **settings) -> None:
+    plan = build_plan({"name": "Basic", "billing_type": "monthly", "currency": "USD",
+                       "periods": ["P1Y"],
+                       "resources": [{"id": "seats", "name": "Licenses", "primary": True,
+                                      "min": 1, "max": 300, "price": "6.00"}],
+                       "settings": {"manual_renewal_point": 15, "auto_renewal_point": 7,
+                                    **settings}}, "m365", "basic")
+    with database.uow() as uow:
+        uow.add_product({"id": "m365", "name": "Microsoft 365", "vendor": "instant",
+                         "attributes": []})
+        uow.add_plan(plan)
+        uow.add_customer(Customer("acme", "Acme"))
+        for i in range(n):
+            create_subscription(uow, OPERATOR, {"id": f"s{i}", "customer": "acme",
+                                                "plan": "basic", "resources": {"seats": 5}},
+                                BOUGHT)
+        uow.commit()
+
+
+def _count(database, table, *where) -> int:
+    with database.uow(read_only=True) as uow:
+        return uow.connection.execute(select(func.count()).select_from(table).where(*where)) \
+            .scalar_one()
+
+
+def _sub(database, sub_id: str = "s0") -> dict:
+    with database.uow(read_only=True) as uow:
+        return get_subscription(uow, OPERATOR, sub_id, BOUGHT)
+
+
+def test_a_year_of_monthly_life_is_charged_once_per_billing_day(database):
+    # SPEC S7, S5.2, S5.3: prolongation on each billing day, the renewal order at
+    # expires_on − 7, the new period the day after expires_on.
+    _seed(database, n=1)
+    run_through(database, BOUGHT)
+    run_through(database, date(2025, 8, 20))
+    prolongs = _count(database, operations, operations.c.type == "prolong")
+    assert prolongs == 12  # 1 Sep 2024 … 1 Aug 2025
+    sub = _sub(database)
+    assert sub["expires_on"] == "2026-08-19" and sub["status"] == "active"
+    with database.uow(read_only=True) as uow:
+        total = uow.connection.execute(select(func.sum(charge_lines.c.amount))).scalar_one()
+    # 12/31 × 30 + 11 × 30 + 19/31 × 30 + renewal stub 12/31 × 30
+    expected = Decimal("11.61") + 11 * Decimal("30.00") + Decimal("18.39") + Decimal("11.61")
+    assert total == expected
+
+
+def test_running_a_day_again_changes_nothing(database):
+    # SPEC S12: however often the scheduler runs.
+    _seed(database)
+    run_through(database, BOUGHT)
+    run_day(database, date(2024, 9, 1))
+    before = _count(database, charge_lines)
+    run_day(database, date(2024, 9, 1))
+    run_day(database, date(2024, 9, 1))
+    assert _count(database, charge_lines) == before
+    assert _count(database, operations, operations.c.type == "prolong") == 3
+
+
+def test_concurrent_runs_act_once(database):
+    # SPEC S12: however concurrently it runs.
+    _seed(database, n=40)
+    run_through(database, BOUGHT)
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            run_day(database, date(2024, 9, 1), batch_size=7)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _count(database, operations, operations.c.type == "prolong") == 40
+    assert _count(database, charge_lines, charge_lines.c.period_start == date(2024, 9, 1)) == 40
+
+
+def test_a_crash_mid_run_loses_only_the_open_batch(database, monkeypatch):
+    # SPEC S12: after a crash mid-run, the rerun finishes the day exactly once.
+    _seed(database, n=10)
+    run_through(database, BOUGHT)
+    real = runner_module.write_batch
+    calls = {"n": 0}
+
+    def crashing(uow, results, today):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("power cut")
+        return real(uow, results, today)
+
+    monkeypatch.setattr(runner_module, "write_batch", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        run_through(database, date(2024, 9, 1), batch_size=4)
+    assert _count(database, operations, operations.c.type == "prolong") == 4
+    monkeypatch.setattr(runner_module, "write_batch", real)
+    run_through(database, date(2024, 9, 1), batch_size=4)
+    assert _count(database, operations, operations.c.type == "prolong") == 10
