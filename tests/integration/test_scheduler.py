@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from prorata.adapters.db.schema import charge_lines, operations
+from prorata.adapters.db.schema import charge_lines, customers, operations
 from prorata.domain.model import Customer
 from prorata.domain.plans import build_plan
 from prorata.scheduler import run_day, run_through
@@ -122,3 +122,22 @@ def test_a_crash_mid_run_loses_only_the_open_batch(database, monkeypatch):
     monkeypatch.setattr(runner_module, "write_batch", real)
     run_through(database, date(2024, 9, 1), batch_size=4)
     assert _count(database, operations, operations.c.type == "prolong") == 10
+
+
+def test_grace_period_uses_the_stored_balance_and_payments(database):
+    # SPEC S7 + B1: the run reads payments − lines; a payment within the grace keeps it active.
+    _seed(database, n=2, grace_period_days=3)
+    with database.uow() as uow:
+        uow.connection.execute(customers.update().values(credit_limit=Decimal("40")))
+        uow.commit()
+    run_through(database, BOUGHT)
+    run_through(database, date(2024, 9, 1))  # 2 × (11.61 + 30.00) charged: balance −83.22
+    assert _sub(database, "s0")["status"] == "active"
+    with database.uow() as uow:
+        uow.add_payment("acme", Decimal("50.00"), "USD", date(2024, 9, 2))
+        uow.commit()
+    run_through(database, date(2024, 9, 4))  # −33.22 ≥ −40: paid enough
+    assert [_sub(database, s)["status"] for s in ("s0", "s1")] == ["active", "active"]
+    run_through(database, date(2024, 10, 1))  # −93.22: unpaid again, no payment this time
+    run_through(database, date(2024, 10, 4))
+    assert [_sub(database, s)["status"] for s in ("s0", "s1")] == ["stopped", "stopped"]

@@ -33,6 +33,7 @@ from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
 from prorata.domain.engine import run_day as decide_day
 from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Status, Subscription
+from prorata.scheduler.balances import load_balances
 from prorata.scheduler.batch import LostRace, write_batch
 from prorata.services.subscriptions import new_id
 
@@ -65,12 +66,17 @@ def _due_ids(uow: Any, day: date) -> list[str]:
     return list(uow.connection.execute(query).scalars())
 
 
-def _decide(shared: DayContext, sub: Subscription, customer: Customer) -> list[Any]:
+def _decide(shared: DayContext, sub: Subscription, customer: Customer,
+            balances: dict[str, Decimal]) -> list[Any]:
     plan = shared.plans[sub.plan]
     ctx = Context(today=shared.day, subscription=sub, plan=plan, customer=customer,
                   actor=SYSTEM, new_id=new_id, plans=shared.plans, rates=shared.rates,
-                  restricted=shared.is_restricted(customer, plan))
+                  restricted=shared.is_restricted(customer, plan),
+                  balance=balances.get(customer.id))
     decisions = decide_day(ctx)
+    if customer.id in balances:  # later subscriptions of the batch see these charges
+        balances[customer.id] -= sum((ln.amount for d in decisions for ln in d.lines),
+                                     Decimal(0))
     if decisions:
         return decisions
     # Nothing to do after all (a rule changed since due_on was computed): move it on.
@@ -98,7 +104,8 @@ def _run_batch(database: Any, shared: DayContext, ids: list[str]) -> Counter[str
                 wanted = {s.customer for s in subs}
                 custs = {r.id: m.row_to_customer(r) for r in conn.execute(
                     select(customers).where(customers.c.id.in_(wanted)))}
-                results = [(s, _decide(shared, s, custs[s.customer])) for s in subs]
+                balances = load_balances(conn, custs)
+                results = [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
                 counts = write_batch(uow, results, shared.day)
                 uow.commit()
                 counts["subscriptions"] = len(subs)

@@ -69,6 +69,7 @@ class Context:
     stop_needs_approval: bool = False  # the customer's group asks for it (S9, P3)
     refundable: Decimal | None = None  # net charged for the current period (refund cap)
     order_lines: list[ChargeLine] = field(default_factory=list)  # lines of a pending order
+    balance: Decimal | None = None  # the customer's balance, for the grace period (S7)
 
 
 @dataclass(frozen=True, slots=True)

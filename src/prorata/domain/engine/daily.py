@@ -13,6 +13,7 @@ from prorata.domain import errors as E
 from prorata.domain.catalog import Plan
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
 from prorata.domain.engine.context import Context, Decision, OpUpdate
+from prorata.domain.engine.grace import grace_end, mark_unpaid
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.engine.renewal import apply_renewal_order, renewal_order
 from prorata.domain.engine.schedule import auto_renewal_day, due_on, prolongation_day
@@ -67,7 +68,7 @@ def prolongation(ctx: Context) -> Decision | None:
     new.high_water = raised_high_water(sub.high_water, amounts)
     updates = [OpUpdate(sub.prolong_operation, OpStatus.COMPLETED)] if sub.prolong_operation \
         else []
-    return Decision(new, op, lines, op_updates=updates)
+    return mark_unpaid(ctx, Decision(new, op, lines, op_updates=updates))
 
 
 def expiry(ctx: Context) -> Decision | None:
@@ -127,7 +128,8 @@ def auto_renewal(ctx: Context) -> Decision | None:
 # Deletion runs before prolongation (a stopped commitment deleted on its retention day is not
 # charged for a month it will not have) and again after expiry (expired_renewal_days = 0).
 STEPS: tuple[Callable[[Context], Decision | None], ...] = (
-    renewal_effect, switch_effect, deletion, prolongation, expiry, deletion, auto_renewal)
+    renewal_effect, switch_effect, deletion, grace_end, prolongation, expiry, deletion,
+    auto_renewal)
 
 
 def run_day(ctx: Context) -> list[Decision]:

@@ -24,7 +24,7 @@ def _unused_refund(ctx: Context, kind: LineKind = LineKind.REFUND) -> list[Charg
     return cap_refunds(lines, ctx.refundable)
 
 
-def _stopped(ctx: Context) -> tuple[Subscription, list[ChargeLine]]:
+def stopped_state(ctx: Context) -> tuple[Subscription, list[ChargeLine]]:
     """C5: monthly and long_term (with refund_on_stop) give back the unused days and stop
     charging; monthly_commitment keeps being charged to term end; the rest refund nothing."""
     sub, plan = ctx.subscription, ctx.plan
@@ -42,11 +42,11 @@ def _stopped(ctx: Context) -> tuple[Subscription, list[ChargeLine]]:
 def stop(ctx: Context, body: dict[str, Any]) -> Decision:
     sub = ctx.subscription
     if ctx.plan.settings.stop_requires_approval or ctx.stop_needs_approval:
-        _, quote = _stopped(ctx)
+        _, quote = stopped_state(ctx)
         op = operation(ctx, "stop", OpStatus.WAITING_FOR_APPROVAL, {}, None, quote)
         return Decision(subscription=copy_sub(sub, stop_request=op.id), operation=op, lines=[],
                         quote=quote)
-    new, lines = _stopped(ctx)
+    new, lines = stopped_state(ctx)
     op = operation(ctx, "stop", OpStatus.COMPLETED, {}, ctx.today, lines)
     return Decision(subscription=new, operation=op, lines=lines, op_updates=_drop_prolong(sub))
 
@@ -54,7 +54,7 @@ def stop(ctx: Context, body: dict[str, Any]) -> Decision:
 def approve(ctx: Context, body: dict[str, Any]) -> Decision:
     sub = ctx.subscription
     assert sub.stop_request is not None
-    new, lines = _stopped(ctx)
+    new, lines = stopped_state(ctx)
     op = operation(ctx, "approve", OpStatus.COMPLETED, {"stop": sub.stop_request}, ctx.today,
                    lines)
     updates = [OpUpdate(sub.stop_request, OpStatus.COMPLETED), *_drop_prolong(sub)]

@@ -51,6 +51,8 @@ def due_on(sub: Subscription, plan: Plan) -> date | None:
         days.append(sub.period_end)
     if sub.status is Status.EXPIRED and sub.period_end is not None:
         days.append(sub.period_end + timedelta(days=plan.settings.expired_renewal_days))
+    if sub.status is Status.ACTIVE and sub.unpaid_since is not None:
+        days.append(sub.unpaid_since + timedelta(days=plan.settings.grace_period_days))
     if sub.status is Status.STOPPED and sub.stopped_on is not None:
         days.append(sub.stopped_on + timedelta(days=plan.settings.stopped_retention_days))
     return min(days) if days else None
