@@ -3,8 +3,9 @@ own configuration, making history entries."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from prorata.domain import errors as E
@@ -102,9 +103,19 @@ def operation(ctx: Context, op_type: str, status: OpStatus, params: dict[str, An
     )
 
 
+_SUB_FIELDS = attrgetter(*(f.name for f in fields(Subscription)))
+
+
 def copy_sub(sub: Subscription, **changes: Any) -> Subscription:
-    return replace(sub, resources=dict(sub.resources), prices=dict(sub.prices),
-                   high_water=dict(sub.high_water), attributes=dict(sub.attributes), **changes)
+    """A new version of `sub` with its own dicts. Positional construction from every field
+    rather than `dataclasses.replace`, which introspects the fields on each call: the daily
+    run copies every subscription it touches, often more than once."""
+    new = Subscription(*_SUB_FIELDS(sub))
+    new.resources, new.prices = dict(sub.resources), dict(sub.prices)
+    new.high_water, new.attributes = dict(sub.high_water), dict(sub.attributes)
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
 
 
 def raised_high_water(high_water: dict[str, int], amounts: dict[str, int]) -> dict[str, int]:

@@ -8,15 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
+from functools import lru_cache
 
 from prorata.domain.calendar import next_billing_day, split_by_billing_month
 from prorata.domain.catalog import MONTHLY_TYPES, Plan
 from prorata.domain.engine.context import RateTable
 from prorata.domain.model import ChargeLine, LineKind, UnitPrice
-from prorata.domain.money import PRICE_PLACES, round_money
+from prorata.domain.money import PRICE_PLACES, round_ratio
 
 _PRICE_Q = Decimal(1).scaleb(-PRICE_PLACES)
+_ONE = Decimal(1)
+
+# Pure calendar answers, memoized: the daily run asks the same few billing months and billing
+# days for every subscription of a day, and relativedelta arithmetic is slow.
+_next_billing_day = lru_cache(maxsize=4096)(next_billing_day)
+
+
+@lru_cache(maxsize=4096)
+def _billing_pieces(start: date, end: date, billing_day: int) -> tuple[tuple[date, date, int], ...]:
+    return tuple(split_by_billing_month(start, end, billing_day))
 
 
 def capture_prices(plan: Plan, period: str | None) -> dict[str, UnitPrice]:
@@ -44,10 +54,28 @@ class Pricer:
         self.day = day
 
     def line(self, kind: LineKind, description: str, start: date | None, end: date | None,
-             quantity: int, unit_price: Decimal, exact: Fraction, plan_currency: str,
+             quantity: int, unit_price: Decimal, num: int, den: int, plan_currency: str,
              resource: str | None = None) -> ChargeLine:
-        rate = self.rates.rate(plan_currency, self.currency, self.day)
-        amount = round_money(exact * Fraction(rate), self.currency)
+        """A line for the exact plan-currency amount `num / den`: integers, because a ratio of
+        ints is exact and much cheaper than Fraction arithmetic (prices have ≤ 4 decimals)."""
+        rate = self._rate(plan_currency)
+        return self._line(kind, description, start, end, quantity, unit_price,
+                          self._amount(num, den, rate), rate, resource)
+
+    def _rate(self, plan_currency: str) -> Decimal:
+        if plan_currency == self.currency:
+            return _ONE
+        return self.rates.rate(plan_currency, self.currency, self.day)
+
+    def _amount(self, num: int, den: int, rate: Decimal) -> Decimal:
+        if rate != 1:
+            r_num, r_den = rate.as_integer_ratio()
+            num, den = num * r_num, den * r_den
+        return round_ratio(num, den, self.currency)
+
+    def _line(self, kind: LineKind, description: str, start: date | None, end: date | None,
+              quantity: int, unit_price: Decimal, amount: Decimal, rate: Decimal,
+              resource: str | None) -> ChargeLine:
         shown_price = unit_price if rate == 1 else (unit_price * rate).quantize(_PRICE_Q)
         return ChargeLine(kind=kind, description=description, period_start=start,
                           period_end=end, quantity=quantity, unit_price=shown_price,
@@ -57,7 +85,7 @@ class Pricer:
         """Where a charge starting on `start` ends: the next billing day for monthly types,
         the period end for whole-period types (C5)."""
         if plan.billing_type in MONTHLY_TYPES:
-            end = next_billing_day(start, self.billing_day)
+            end = _next_billing_day(start, self.billing_day)
             return end if period_end is None else min(end, period_end)
         return period_end
 
@@ -72,9 +100,10 @@ class Pricer:
         if end <= start:
             return []
         if ref is None:
-            pieces = split_by_billing_month(start, end, self.billing_day)
+            pieces = _billing_pieces(start, end, self.billing_day)
         else:
-            pieces = [(start, end, (ref[1] - ref[0]).days)]
+            pieces = ((start, end, (ref[1] - ref[0]).days),)
+        rate: Decimal | None = None  # looked up on the first line, as before: none, no lookup
         lines = []
         for res in cfg.plan.resources:
             if quantities is not None:
@@ -84,14 +113,20 @@ class Pricer:
             price = cfg.prices[res.id].price if res.id in cfg.prices else res.price_for(cfg.period)
             if units == 0 or price == 0:
                 continue
+            p_num, p_den = price.as_integer_ratio()
+            if rate is None:
+                rate = self._rate(cfg.plan.currency)
             for p_start, p_end, ref_days in pieces:
                 days = (p_end - p_start).days
-                exact = Fraction(units) * Fraction(price) * days / ref_days * sign
+                # exact = units × price × days / ref_days × sign, as an integer ratio
+                amount = self._amount(units * p_num * days * sign, p_den * ref_days, rate)
+                if amount == 0:
+                    continue  # nothing to charge: no line (and no description to format)
                 text = (f"{label}{res.name} × {units}, {p_start} – {p_end} "
                         f"({days}/{ref_days} days)")
-                lines.append(self.line(kind, text, p_start, p_end, units, price, exact,
-                                       cfg.plan.currency, res.id))
-        return [ln for ln in lines if ln.amount != 0]
+                lines.append(self._line(kind, text, p_start, p_end, units, price, amount, rate,
+                                        res.id))
+        return lines
 
     def setup(self, cfg: Config, high_water: dict[str, int], start: date,
               end: date | None) -> list[ChargeLine]:
@@ -102,14 +137,16 @@ class Pricer:
             setup = cfg.prices[res.id].setup_price if res.id in cfg.prices else res.setup_price
             if added <= 0 or setup == 0:
                 continue
+            s_num, s_den = setup.as_integer_ratio()
             lines.append(self.line(LineKind.FEE, f"Setup: {res.name} × {added}", start, end,
-                                   added, setup, Fraction(added) * Fraction(setup),
-                                   cfg.plan.currency, res.id))
+                                   added, setup, added * s_num, s_den, cfg.plan.currency,
+                                   res.id))
         return lines
 
     def fee(self, description: str, amount: Decimal, plan_currency: str) -> ChargeLine:
-        return self.line(LineKind.FEE, description, self.day, None, 1, amount,
-                         Fraction(amount), plan_currency)
+        num, den = amount.as_integer_ratio()
+        return self.line(LineKind.FEE, description, self.day, None, 1, amount, num, den,
+                         plan_currency)
 
 
 def cap_refunds(lines: list[ChargeLine], refundable: Decimal | None) -> list[ChargeLine]:
