@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
+import prorata.scheduler
 from tests.e2e.conftest import ClientFactory, error_of
 
 
@@ -57,3 +61,29 @@ def test_clock_is_hidden_without_a_test_clock(client_factory: ClientFactory, db_
     response = client.request(method, "/v1/test/clock", json={"date": "2030-01-01"})
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_real_clock_runs_the_scheduler_in_the_background(
+        client_factory: ClientFactory, db_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the real clock the server catches up with today at start, then keeps running.
+    called = threading.Event()
+    days: list[object] = []
+
+    def fake_run_through(database: object, day: object) -> dict[str, object]:
+        days.append(day)
+        called.set()
+        return {}
+
+    monkeypatch.setattr(prorata.scheduler, "run_through", fake_run_through)
+    client_factory(db_kind, test_clock=None)
+    assert called.wait(10)
+    assert days[0] == datetime.now(UTC).date()
+
+
+def test_test_clock_runs_the_start_day_at_start(
+        client_factory: ClientFactory, db_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    days: list[object] = []
+    monkeypatch.setattr(prorata.scheduler, "run_through",
+                        lambda database, day: days.append(day) or {})
+    client_factory(db_kind, test_clock="2024-08-20")
+    assert [str(d) for d in days] == ["2024-08-20"]

@@ -53,7 +53,7 @@ def caller(request: Request,
         raise Unauthenticated("authentication_required",
                               "Send Authorization: Bearer <api key>")
     resolver: KeyResolver = request.app.state.keys
-    with request.app.state.database.uow() as uow:
+    with request.app.state.database.uow(read_only=True) as uow:
         return resolver.resolve_scope(uow, credentials.credentials)
 
 
@@ -128,7 +128,7 @@ def write(request: Request, scope: Scope, body: Any,
 
 def read(request: Request, action: Callable[[UnitOfWork], Any]) -> Any:
     """Reads run in a unit of work that is never committed: a read cannot change anything."""
-    with request.app.state.database.uow() as uow:
+    with request.app.state.database.uow(read_only=True) as uow:
         result = action(uow)
     if isinstance(result, Page):
         return {"object": "list", "data": result.items, "has_more": result.has_more}

@@ -7,11 +7,11 @@ database, where it would surface as a 500 instead of a stable error code."""
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 from prorata.domain.errors import DomainError, InvalidInput, NotFound
 from prorata.services.ports import Scope
+from prorata.services.subscriptions import new_id
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TEXT = 200
@@ -54,7 +54,7 @@ def choose_id(body: dict[str, Any], prefix: str) -> str:
     sequential, so ids reveal nothing about how many parties or plans others have."""
     raw = body.get("id")
     if raw is None:
-        return f"{prefix}_{secrets.token_hex(8)}"
+        return new_id(prefix)
     if not isinstance(raw, str) or not ID_PATTERN.match(raw):
         raise InvalidInput(
             "invalid_id",
