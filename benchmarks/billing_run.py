@@ -1,0 +1,184 @@
+"""Times one daily run over N due subscriptions on SQLite and PostgreSQL.
+
+    python benchmarks/billing_run.py                 # N=100,000, both databases, 3 runs
+    python benchmarks/billing_run.py --n 20000 --db sqlite --runs 5
+
+Each run seeds a fresh database with N subscriptions all due on the run day — a mix of
+billing-day prolongations (monthly, monthly_commitment), automatic renewal orders (long_term,
+monthly), expiries (reservation, trial) and deletions of long-stopped subscriptions — then
+runs that day's scheduler in a fresh process, so the peak memory printed is the run's own.
+Prints subscriptions per second and peak RSS per run and their medians."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prorata.adapters.db import Database
+from prorata.adapters.db import mapping as m
+from prorata.adapters.db.schema import customers, plans, products, subscriptions
+from prorata.adapters.db.session import utcnow
+from prorata.domain.engine import due_on
+from prorata.domain.engine.pricing import capture_prices
+from prorata.domain.model import Status, Subscription
+from prorata.domain.plans import build_plan
+
+DAY = date(2025, 9, 1)  # a billing day
+CUSTOMERS = 2000
+
+
+def _plans() -> list[Any]:
+    seats = [{"id": "seats", "name": "Licenses", "primary": True, "min": 1, "max": 1000,
+              "price": "6.00"},
+             {"id": "storage", "name": "Storage GB", "included": 10, "min": 0, "max": 10000,
+              "price": "0.1250"}]
+    spec = [("monthly", "monthly", {"auto_renewal_point": 0}),
+            ("commit", "monthly_commitment", {}),
+            ("annual", "long_term", {"auto_renewal_point": 0}),
+            ("reserved", "reservation", {}),
+            ("trial", "trial", {})]
+    return [build_plan({"name": pid, "billing_type": bt, "currency": "USD", "periods": ["P1Y"],
+                        "resources": seats, "settings": settings}, "bench", pid)
+            for pid, bt, settings in spec]
+
+
+def _subscription(i: int, plan: Any) -> Subscription:
+    """A subscription of `plan` that has work on DAY."""
+    kind = plan.id
+    start = date(2024, 9, 1)
+    period_end: date | None = date(2025, 9, 1)
+    charged_until: date | None = DAY
+    status = Status.ACTIVE
+    stopped_on = None
+    if kind == "monthly":                       # prolongation, mid-term
+        start, period_end = date(2025, 3, 15), date(2026, 3, 15)
+    elif kind == "commit":                      # prolongation, mid-term
+        start, period_end = date(2025, 1, 10), date(2026, 1, 10)
+    elif kind == "annual":                      # automatic renewal order on expires_on
+        start, period_end, charged_until = date(2024, 9, 2), date(2025, 9, 2), date(2025, 9, 2)
+    elif kind == "reserved":                    # expiry (no auto-renew)
+        charged_until = period_end
+    else:                                       # trial: stopped long ago → deleted
+        status, stopped_on, charged_until = Status.STOPPED, date(2025, 5, 1), period_end
+        start, period_end = date(2025, 4, 1), date(2026, 4, 1)
+    amounts = {"seats": 1 + i % 50, "storage": i % 40}
+    sub = Subscription(
+        id=f"bench{i:07d}", customer=f"cust{i % CUSTOMERS:05d}", plan=plan.id, period="P1Y",
+        billing_type=plan.billing_type, status=status, start_date=start, period_start=start,
+        period_end=period_end, anchor_day=start.day, charged_until=charged_until,
+        auto_renew=kind not in ("reserved", "trial"), resources=amounts,
+        prices=capture_prices(plan, "P1Y"), high_water=dict(amounts), stopped_on=stopped_on)
+    sub.due_on = due_on(sub, plan)
+    assert sub.due_on is not None and sub.due_on <= DAY, (kind, sub.due_on)
+    return sub
+
+
+def seed(database: Database, n: int) -> None:
+    all_plans = _plans()
+    now = utcnow()
+    with database.uow() as uow:
+        conn = uow.connection
+        conn.execute(products.insert(), [{"id": "bench", "name": "Bench", "vendor": "instant",
+                                          "attributes": []}])
+        conn.execute(plans.insert(), [m.plan_values(p) | {"id": p.id, "product_id": "bench",
+                                                          "version": 0}
+                                      for p in all_plans])
+        conn.execute(customers.insert(), [
+            {"id": f"cust{c:05d}", "name": f"Customer {c}", "reseller_id": None,
+             "billing_day": 1, "currency": "USD", "inn": None, "customer_group": None,
+             "credit_limit": None, "created_at": now} for c in range(CUSTOMERS)])
+        rows = []
+        for i in range(n):
+            sub = _subscription(i, all_plans[i % len(all_plans)])
+            rows.append(m.subscription_values(sub) | {
+                "id": sub.id, "customer_id": sub.customer, "reseller_path": "/",
+                "version": 0, "created_at": now})
+            if len(rows) == 5000:
+                conn.execute(subscriptions.insert(), rows)
+                rows = []
+        if rows:
+            conn.execute(subscriptions.insert(), rows)
+        uow.commit()
+
+
+def run_once(url: str) -> dict[str, Any]:
+    """In the measuring process: one daily run, timed."""
+    from prorata.scheduler import run_day
+
+    database = Database(url)
+    started = time.perf_counter()
+    report = run_day(database, DAY)
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": elapsed, "peak_mb": peak_mb, "report": report}
+
+
+def _fresh(kind: str, tmp: Path) -> tuple[str, Any]:
+    if kind == "sqlite":
+        path = tmp / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}", None
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.dbfixtures import create_pg_database
+
+    name, url = create_pg_database("prorata_bench")
+    return url, name
+
+
+def bench(kind: str, n: int, runs: int) -> list[dict[str, Any]]:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(runs):
+            url, pg_name = _fresh(kind, Path(tmp))
+            database = Database(url)
+            database.migrate()
+            seed(database, n)
+            database.dispose()
+            out = subprocess.run([sys.executable, __file__, "--run-only", url],
+                                 check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            result["rate"] = n / result["seconds"]
+            results.append(result)
+            print(f"  {kind:<8} n={n:,}  {result['seconds']:.2f} s  "
+                  f"{result['rate']:,.0f} subs/s  peak {result['peak_mb']:.0f} MB  "
+                  f"{ {k: v for k, v in result['report'].items() if k != 'day'} }", flush=True)
+            if pg_name:
+                from tests.dbfixtures import drop_pg_database
+
+                drop_pg_database(pg_name)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--run-only", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_only:
+        print(json.dumps(run_once(args.run_only), default=str))
+        return
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    print(f"daily run over {args.n:,} due subscriptions, {args.runs} runs each "
+          f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    for kind in kinds:
+        results = bench(kind, args.n, args.runs)
+        rate = statistics.median(r["rate"] for r in results)
+        peak = statistics.median(r["peak_mb"] for r in results)
+        print(f"{kind}: median {rate:,.0f} subscriptions/s, median peak {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
