@@ -1,18 +1,22 @@
-"""Writing one batch of the daily run's decisions with a handful of bulk statements."""
+"""Writing one batch of the daily run's decisions with a handful of bulk statements.
+
+Rows are encoded here, once, by `bulk.Codec` and sent by `bulk_write.BulkWriter` (one
+statement per table). A subscription row gets only the columns the day's decisions changed:
+most of its JSON columns (prices, resources, …) stay as they are, and encoding them again was
+most of the cost of writing a batch."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, update
-
-from prorata.adapters.db import mapping as m
-from prorata.adapters.db.schema import operations, subscriptions
+from prorata.adapters.db.bulk import SUB_FIELDS, Codec, same, units
+from prorata.adapters.db.bulk_write import BulkWriter
+from prorata.adapters.db.mapping import json_dumps
 from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
-from prorata.domain.model import ChargeLine, Operation, Subscription
+from prorata.domain.model import LineKind, Operation, Subscription
 from prorata.services.subscriptions import new_id
 
 
@@ -20,81 +24,73 @@ class LostRace(Exception):
     """Another run wrote some of this batch first; the batch is rolled back and retried."""
 
 
-def _sub_update_stmt() -> Any:
-    """UPDATE … WHERE id = ? AND version = ?, sent once with every row of the batch."""
-    cols = {name: bindparam(f"v_{name}") for name in _columns()}
-    return (update(subscriptions)
-            .where(subscriptions.c.id == bindparam("b_id"),
-                   subscriptions.c.version == bindparam("b_version"))
-            .values(**cols, version=subscriptions.c.version + 1))
+def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
+        tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The columns whose stored value differs between `old` (as read) and `new`, encoded."""
+    cols, values = [], []
+    for field_name, column, kind in SUB_FIELDS:
+        before, after = getattr(old, field_name), getattr(new, field_name)
+        if not same(before, after):
+            cols.append(column)
+            values.append(codec.column(kind, after))
+    return tuple(cols), tuple(values)
 
 
-_COLUMNS: list[str] = []
-
-
-def _columns() -> list[str]:
-    """The columns `mapping.subscription_values` writes, learnt once from a probe record."""
-    if not _COLUMNS:
-        probe = _probe_subscription()
-        _COLUMNS.extend(m.subscription_values(probe).keys())
-    return _COLUMNS
-
-
-def _probe_subscription() -> Subscription:
-    from prorata.domain.catalog import BillingType
-    from prorata.domain.model import Status
-
-    day = date(2000, 1, 1)
-    return Subscription(id="probe", customer="probe", plan="probe", period=None,
-                        billing_type=BillingType.MONTHLY, status=Status.ACTIVE, start_date=day,
-                        period_start=day, period_end=None, anchor_day=1, charged_until=None,
-                        auto_renew=False, resources={}, prices={}, high_water={})
+def _operation_row(codec: Codec, op: Operation, customer: str, stamp: Any) -> tuple[Any, ...]:
+    """As `SqlUnitOfWork.add_operations` writes it (`mapping.operation_values` and the
+    Core types); params are plain JSON (strings, numbers, dicts), so dumping them once is
+    the same text as dumping `mapping.jsonable(params)`."""
+    return (op.id, op.subscription, customer, op.type, op.status.value, op.actor,
+            json_dumps(op.params), codec.day(op.effective_on), codec.day(op.created_on),
+            units(op.amount), op.currency, op.error_code, op.error_message, op.dedup_key,
+            stamp, stamp)
 
 
 def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]],
-                today: date) -> dict[str, int]:
+                today: date, *, make_id: Callable[[str], str] = new_id) -> dict[str, int]:
     """Store every decision of the batch: new operations (their dedup keys make each action
     happen once), their lines, operation status changes, and the subscriptions' new state
     (guarded by their version). Anything written first by another run raises `LostRace`."""
-    ops: list[Operation] = []
-    lines: list[ChargeLine] = []
-    op_updates: list[dict[str, Any]] = []
-    subs: list[dict[str, Any]] = []
+    conn = uow.connection
+    codec = Codec(conn.dialect)
+    stamp = codec.timestamp(utcnow())
+    day = codec.day(today)
+    ops: list[tuple[Any, ...]] = []
+    lines: list[tuple[Any, ...]] = []
+    op_updates: list[tuple[Any, ...]] = []
+    subs: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     counts: dict[str, int] = {}
-    now = utcnow()
     for original, decisions in results:
+        customer = original.customer
         for decision in decisions:
             op = decision.operation
             if op is not None:
-                ops.append(op)
+                if not op.id:
+                    op.id = make_id("op")
+                ops.append(_operation_row(codec, op, customer, stamp))
                 counts[op.type] = counts.get(op.type, 0) + 1
-            for line in decision.lines:
-                lines.append(replace(line, id=new_id("ln"), customer=original.customer,
-                                     subscription=original.id,
-                                     operation=op.id if op else None, created_on=today))
+            op_id = op.id if op is not None else None
+            for ln in decision.lines:
+                lines.append((make_id("ln"), customer, original.id, op_id,
+                              LineKind(ln.kind).value, ln.resource, ln.description,
+                              codec.day(ln.period_start), codec.day(ln.period_end),
+                              ln.quantity, units(ln.unit_price), units(ln.amount), ln.currency,
+                              day))
             for upd in decision.op_updates:
-                op_updates.append({"b_id": upd.operation_id, "v_status": upd.status.value,
-                                   "v_error_code": upd.error_code,
-                                   "v_error_message": upd.error_message, "v_updated_at": now})
-        final = decisions[-1].subscription
-        row = {f"v_{k}": v for k, v in m.subscription_values(final).items()}
-        row.update(b_id=original.id, b_version=original.version)
-        subs.append(row)
+                op_updates.append((upd.status.value, upd.error_code, upd.error_message, stamp,
+                                   upd.operation_id))
+        cols, values = changed_columns(codec, original, decisions[-1].subscription)
+        subs.setdefault(cols, []).append((*values, original.id, original.version))
+    writer = BulkWriter(conn)
     if ops:
-        written = uow.add_operations(ops, skip_duplicates=True)
-        if len(written) != len(ops):
-            raise LostRace(f"{len(ops) - len(written)} actions were already done")
-    if lines:
-        uow.add_lines(lines)
-    if op_updates:
-        uow.connection.execute(
-            update(operations).where(operations.c.id == bindparam("b_id")).values(
-                status=bindparam("v_status"), error_code=bindparam("v_error_code"),
-                error_message=bindparam("v_error_message"),
-                updated_at=bindparam("v_updated_at")), op_updates)
-    if subs:
-        result = uow.connection.execute(_sub_update_stmt(), subs)
-        if uow.connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(subs):
+        written = writer.insert_operations(ops)
+        if written != len(ops):
+            raise LostRace(f"{len(ops) - written} actions were already done")
+    writer.insert_lines(lines)
+    writer.update_operations(op_updates)
+    for cols, rows in subs.items():
+        # No column changed still bumps the version: a concurrent run must see the row taken.
+        if writer.update_subscriptions(cols, rows) != len(rows):
             raise LostRace("a subscription changed while the batch was decided")
     counts["lines"] = len(lines)
     return counts

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db.bulk import Codec, load_customers, load_subscriptions
 from prorata.adapters.db.schema import (
-    customers,
     exchange_rates,
     plans,
     scheduler_days,
@@ -96,14 +96,9 @@ def _run_batch(database: Any, shared: DayContext, ids: list[str]) -> Counter[str
         try:
             with database.uow() as uow:
                 conn = uow.connection
-                rows = conn.execute(select(subscriptions).where(
-                    subscriptions.c.id.in_(ids),
-                    subscriptions.c.due_on <= shared.day,
-                    subscriptions.c.status != Status.DELETED.value)).all()
-                subs = [m.row_to_subscription(r) for r in rows]
-                wanted = {s.customer for s in subs}
-                custs = {r.id: m.row_to_customer(r) for r in conn.execute(
-                    select(customers).where(customers.c.id.in_(wanted)))}
+                codec = Codec(conn.dialect)
+                subs = load_subscriptions(conn, codec, ids, shared.day)
+                custs = load_customers(conn, codec, {s.customer for s in subs})
                 balances = load_balances(conn, custs)
                 results = [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
                 counts = write_batch(uow, results, shared.day)

@@ -1,0 +1,202 @@
+"""Set-wise reads and encoding for the daily run, on the driver directly.
+
+The daily run reads and writes tens of thousands of rows. Through Core, SQLAlchemy's per-row
+parameter and result processing (and json.dumps of every JSON column of every row, changed or
+not) cost more than the SQL itself. Here the values are encoded and decoded by our own code —
+exactly as the Core types of schema.py do it (Date, Boolean, `types.Money4`, JSON through
+`mapping.json_dumps`/`json_loads`), so rows written here read back identically through
+`SqlUnitOfWork` and the other way round (tests/integration/test_bulk.py holds us to it) — and
+statements go through `Connection.exec_driver_sql`, so errors are still SQLAlchemy's and the
+unit of work's transaction is the one used. bulk_write.py sends the writes."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, DateTime
+from sqlalchemy.engine import Dialect
+
+from prorata.adapters.db import mapping as m
+from prorata.adapters.db.types import SCALE, from_units, to_units
+from prorata.domain.model import Customer, Subscription
+
+# How a subscription field is stored: (domain field, column, kind). `test_bulk` checks that
+# these are exactly the columns of `mapping.subscription_values`.
+SUB_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("plan", "plan_id", "value"), ("period", "period", "value"),
+    ("billing_type", "billing_type", "enum"), ("status", "status", "enum"),
+    ("start_date", "start_date", "date"), ("period_start", "period_start", "date"),
+    ("period_end", "period_end", "date"), ("anchor_day", "anchor_day", "value"),
+    ("charged_until", "charged_until", "date"), ("auto_renew", "auto_renew", "bool"),
+    ("resources", "resources", "json"), ("prices", "prices", "prices"),
+    ("high_water", "high_water", "json"), ("renewal_order", "renewal_order", "order"),
+    ("scheduled_switch", "scheduled_switch", "order"),
+    ("next_resources", "next_resources", "json_or_null"),
+    ("prolong_operation", "prolong_operation", "value"),
+    ("stop_request", "stop_request", "value"), ("stopped_on", "stopped_on", "date"),
+    ("expired_on", "expired_on", "date"), ("unpaid_since", "unpaid_since", "date"),
+    ("attributes", "attributes", "attributes"), ("due_on", "due_on", "date"),
+)
+_JSON_KINDS = frozenset({"json", "prices", "order", "json_or_null", "attributes"})
+_READ_COLUMNS = ("id", "customer_id", *(col for _, col, _ in SUB_FIELDS), "version")
+_SubRow = namedtuple("_SubRow", _READ_COLUMNS)  # type: ignore[misc]  # what row_to_subscription reads
+_CUSTOMER_COLUMNS = ("id", "name", "reseller_id", "billing_day", "currency", "inn",
+                     "customer_group", "credit_limit")
+_CustomerRow = namedtuple("_CustomerRow", _CUSTOMER_COLUMNS)  # type: ignore[misc]
+_MAX_UNITS = 2**63 - 1
+
+
+def units(value: Decimal) -> int:
+    """`types.to_units` for the common case (a finite Decimal of at most four places) without
+    scaleb/quantize; anything else goes to `to_units`, which raises its usual errors."""
+    if type(value) is Decimal and value.is_finite():
+        num, den = value.as_integer_ratio()
+        if SCALE % den == 0:
+            scaled = num * (SCALE // den)
+            if -_MAX_UNITS - 1 <= scaled <= _MAX_UNITS:
+                return scaled
+    return to_units(value)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal *and* stored alike: 1 == True and Decimal("6.0") == Decimal("6.00"), but their
+    JSON differs, so a field counts as unchanged only when it would be written identically."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    if kind is list or kind is tuple:
+        return len(a) == len(b) and all(map(same, a, b))
+    if kind is Decimal or kind is float:
+        return repr(a) == repr(b)
+    slots = getattr(kind, "__slots__", None)
+    if slots is not None and hasattr(kind, "__dataclass_fields__"):
+        return all(same(getattr(a, s), getattr(b, s)) for s in slots)
+    return bool(a == b)
+
+
+class Codec:
+    """Values as one dialect's driver takes and gives them, the way the Core types do:
+    SQLite keeps dates as ISO strings and booleans as 0/1; psycopg takes Python objects.
+    JSON is text on both (PostgreSQL's `json` keeps the text as sent, and is read as text)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.sqlite = dialect.name == "sqlite"
+        self._parsed: dict[str, Any] = {}
+        # Timestamps are rare (one per batch): SQLAlchemy's own processor, whatever it does.
+        stamp = DateTime(timezone=True)
+        self._stamp = stamp.dialect_impl(dialect).bind_processor(dialect)
+
+    def timestamp(self, value: datetime) -> Any:
+        return value if self._stamp is None else self._stamp(value)
+
+    def day(self, value: date | None) -> Any:
+        if value is None or not self.sqlite:
+            return value
+        return value.isoformat()
+
+    def read_day(self, value: Any) -> date | None:
+        if value is None or not self.sqlite:
+            return value
+        return date.fromisoformat(value)
+
+    def flag(self, value: bool) -> Any:
+        return int(value) if self.sqlite else value
+
+    def column(self, kind: str, value: Any) -> Any:
+        """One subscription column, as `mapping.subscription_values` + the Core type write it."""
+        if kind == "value":
+            return value
+        if kind == "date":
+            return self.day(value)
+        if kind == "enum":
+            return value.value
+        if kind == "bool":
+            return self.flag(value)
+        if kind == "prices":
+            return m.json_dumps(m.prices_to_json(value))
+        if kind == "order":
+            return None if value is None else m.json_dumps(m.order_to_json(value))
+        if kind == "json_or_null" and value is None:
+            return None
+        if kind == "attributes":
+            return m.json_dumps(m.jsonable(value))
+        return m.json_dumps(dict(value))
+
+    def json_select(self, column: str) -> str:
+        return column if self.sqlite else f"{column}::text"
+
+    def _json(self, text: str | None, cache: bool = True) -> Any:
+        """Parsed JSON, shared between rows with the same text (most subscriptions of a plan
+        have the same prices and few distinct amounts). Safe because `row_to_subscription`
+        copies what it keeps; attributes, which may nest, are never shared."""
+        if text is None:
+            return None
+        if not cache:
+            return m.json_loads(text)
+        found = self._parsed.get(text)
+        if found is None:
+            if len(self._parsed) > 50_000:
+                self._parsed.clear()
+            found = self._parsed[text] = m.json_loads(text)
+        return found
+
+    def subscription(self, row: Any) -> Subscription:
+        values: list[Any] = [row[0], row[1]]
+        for i, (_, _, kind) in enumerate(SUB_FIELDS, start=2):
+            value = row[i]
+            if kind == "date":
+                value = self.read_day(value)
+            elif kind == "bool":
+                value = bool(value)
+            elif kind in _JSON_KINDS:
+                value = self._json(value, kind != "attributes")
+            values.append(value)
+        values.append(row[-1])
+        return m.row_to_subscription(_SubRow(*values))
+
+
+def load_subscriptions(conn: Connection, codec: Codec, ids: list[str], day: date) -> \
+        list[Subscription]:
+    """The batch's subscriptions that are still due and not deleted, in id order."""
+    cols = ", ".join(codec.json_select(c) if kind in _JSON_KINDS else c
+                     for c, kind in _read_kinds())
+    if codec.sqlite:
+        where = f"id IN ({', '.join('?' * len(ids))}) AND due_on <= ? AND status != ?"
+        params: Any = (*ids, codec.day(day), "deleted")
+    else:
+        where = "id = ANY(%s) AND due_on <= %s AND status != %s"
+        params = (list(ids), day, "deleted")
+    rows = conn.exec_driver_sql(
+        f"SELECT {cols} FROM subscriptions WHERE {where} ORDER BY id", params).all()
+    return [codec.subscription(r) for r in rows]
+
+
+def _read_kinds() -> list[tuple[str, str]]:
+    return [("id", "value"), ("customer_id", "value"),
+            *((col, kind) for _, col, kind in SUB_FIELDS), ("version", "value")]
+
+
+def load_customers(conn: Connection, codec: Codec, ids: set[str]) -> dict[str, Customer]:
+    if not ids:
+        return {}
+    wanted = sorted(ids)
+    if codec.sqlite:
+        where, params = f"id IN ({', '.join('?' * len(wanted))})", tuple(wanted)
+    else:
+        where, params = "id = ANY(%s)", (wanted,)
+    rows = conn.exec_driver_sql(
+        f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM customers WHERE {where}", params).all()
+    out = {}
+    for r in rows:
+        row = _CustomerRow(*r)
+        if row.credit_limit is not None:
+            row = row._replace(credit_limit=from_units(row.credit_limit))
+        out[row.id] = m.row_to_customer(row)
+    return out

@@ -1,0 +1,115 @@
+"""Bulk writes of the daily run: one statement per table and batch, values pre-encoded by
+`bulk.Codec`.
+
+SQLite gets one `executemany` of a plain statement (qmark) per table: the sqlite3 module loops
+in C. PostgreSQL gets one statement over arrays (`unnest`), sent in binary: a single round trip
+whatever the batch size, and its row count is exact. Inserts of operations skip rows whose
+`dedup_key` exists (`ON CONFLICT DO NOTHING`) and answer how many were written, so the caller
+needs no follow-up query to learn whether it lost a race (S12). Subscription updates are
+guarded by id and version and answer how many matched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table
+
+from prorata.adapters.db.schema import NextSeq, charge_lines, operations, subscriptions
+
+OPERATION_COLUMNS = ("id", "subscription_id", "customer_id", "type", "status", "actor", "params",
+                     "effective_on", "created_on", "amount", "currency", "error_code",
+                     "error_message", "dedup_key", "created_at", "updated_at")
+LINE_COLUMNS = ("id", "customer_id", "subscription_id", "operation_id", "kind", "resource",
+                "description", "period_start", "period_end", "quantity", "unit_price", "amount",
+                "currency", "created_on")
+
+
+class BulkWriter:
+    """Writes rows given as tuples in the column order above (subscription updates: the
+    changed columns' values, then id and the version read)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self._sql: dict[Any, str] = {}
+
+    def insert_operations(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Rows whose dedup_key is already taken are skipped; returns how many were written."""
+        return self._insert(operations, OPERATION_COLUMNS, rows,
+                            " ON CONFLICT (dedup_key) DO NOTHING")
+
+    def insert_lines(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        return self._insert(charge_lines, LINE_COLUMNS, rows, "")
+
+    def update_operations(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """(status, error_code, error_message, updated_at, id) per row."""
+        return self._update(operations, ("status", "error_code", "error_message", "updated_at"),
+                            ("id",), rows, bump_version=False)
+
+    def update_subscriptions(self, columns: tuple[str, ...],
+                             rows: Sequence[tuple[Any, ...]]) -> int:
+        """Sets `columns` and bumps the version where id and version still match."""
+        return self._update(subscriptions, columns, ("id", "version"), rows, bump_version=True)
+
+    # --- statements ------------------------------------------------------------------------
+
+    def _run(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        if self.sqlite:
+            return int(self.conn.exec_driver_sql(sql, list(rows)).rowcount)
+        return int(self.conn.exec_driver_sql(sql, tuple(map(list, zip(*rows, strict=True))))
+                   .rowcount)
+
+    def _insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
+                tail: str) -> int:
+        key = ("insert", table.name)
+        if key not in self._sql:
+            seq = str(NextSeq(table.name).compile(dialect=self.conn.dialect))
+            names = ", ".join(columns)
+            if self.sqlite:
+                values = f"VALUES ({', '.join('?' * len(columns))}, {seq})"
+            else:
+                values = (f"SELECT {', '.join(self._cast(table, c, 'v.') for c in columns)}, "
+                          f"{seq} FROM unnest({self._arrays(table, columns)}) "
+                          f"AS v({names})")
+            self._sql[key] = f"INSERT INTO {table.name} ({names}, seq) {values}{tail}"
+        return self._run(self._sql[key], rows)
+
+    def _update(self, table: Table, columns: tuple[str, ...], where: tuple[str, ...],
+                rows: Sequence[tuple[Any, ...]], *, bump_version: bool) -> int:
+        key = ("update", table.name, columns)
+        if key not in self._sql:
+            if self.sqlite:
+                sets = [f"{c} = ?" for c in columns]
+                cond = " AND ".join(f"{c} = ?" for c in where)
+                tail = f" WHERE {cond}"
+                prefix = ""
+            else:
+                sets = [f"{c} = {self._cast(table, c, 'v.')}" for c in columns]
+                cond = " AND ".join(f"t.{c} = v.{c}" for c in where)
+                names = ", ".join((*columns, *where))
+                tail = (f" FROM unnest({self._arrays(table, (*columns, *where))}) "
+                        f"AS v({names}) WHERE {cond}")
+                prefix = "t."
+            if bump_version:
+                sets.append(f"version = {prefix}version + 1")
+            alias = "" if self.sqlite else " AS t"
+            self._sql[key] = f"UPDATE {table.name}{alias} SET {', '.join(sets)}{tail}"
+        return self._run(self._sql[key], rows)
+
+    def _arrays(self, table: Table, columns: Sequence[str]) -> str:
+        """One binary array parameter per column, typed like the column (JSON travels as
+        text and is cast back, so PostgreSQL stores the text exactly as encoded)."""
+        out = []
+        for c in columns:
+            col_type = table.c[c].type
+            sql_type = "text" if isinstance(col_type, JSON) else \
+                col_type.compile(dialect=self.conn.dialect)
+            out.append(f"%b::{sql_type}[]")
+        return ", ".join(out)
+
+    def _cast(self, table: Table, column: str, prefix: str) -> str:
+        return f"{prefix}{column}::json" if isinstance(table.c[column].type, JSON) \
+            else f"{prefix}{column}"
