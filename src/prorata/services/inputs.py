@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from prorata.domain.errors import DomainError, InvalidInput, NotFound
+from prorata.ids import new_id
 from prorata.services.ports import Scope
-from prorata.services.subscriptions import new_id
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TEXT = 200

@@ -3,8 +3,6 @@ owns the transaction, so the idempotency record is stored with the write (S12)."
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -21,26 +19,13 @@ from prorata.domain.engine import (
 )
 from prorata.domain.errors import InvalidInput, NotFound, OperationRefused
 from prorata.domain.model import Customer, Status, Subscription
+from prorata.ids import new_id
+from prorata.services.inputs import choose_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
 __all__ = ["create_subscription", "get_subscription", "patch_subscription", "run_operation",
            "list_operations", "recommendations", "line_to_dict", "new_id"]
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
-def _client_id(body: dict[str, Any], prefix: str) -> str:
-    value = body.get("id")
-    if value is None:
-        return new_id(prefix)
-    if not isinstance(value, str) or not _ID.match(value):
-        raise InvalidInput("invalid_id", "id must be 1-64 letters, digits, '_', '.', '-'", "id")
-    return value
 
 
 def _plan(uow: UnitOfWork, plan_id: Any) -> Plan:
@@ -102,7 +87,7 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
     """S3: purchase."""
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
-    sub_id = _client_id(body, "sub")
+    sub_id = choose_id(body, "sub")
     decision = purchase(customer, plan, body, today, scope, _rates(uow, [plan], customer.currency),
                         new_id, sub_id)
     sub = decision.subscription

@@ -1,11 +1,5 @@
 """Server-assigned ids for rows that clients never name (charge lines, operations)."""
 
-from __future__ import annotations
+from prorata.ids import new_id
 
-import secrets
-
-
-def new_id(prefix: str) -> str:
-    """Random rather than sequential, so ids leak no volume and need no round trip to the
-    database; 64 bits make a collision within one installation practically impossible."""
-    return f"{prefix}_{secrets.token_hex(8)}"
+__all__ = ["new_id"]
