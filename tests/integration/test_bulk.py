@@ -65,6 +65,7 @@ def test_bulk_columns_are_the_mapping_columns() -> None:
 def test_same_means_stored_alike() -> None:
     assert same({"a": 1}, {"a": 1}) and not same({"a": 1}, {"a": True})
     assert not same(Decimal("6.0"), Decimal("6.00")) and same(Decimal("6.0"), Decimal("6.0"))
+    assert not same({"a": 1, "b": 2}, {"b": 2, "a": 1})
     assert same(busy_subscription(), busy_subscription())
     assert not same(busy_subscription(), sample_subscription())
 

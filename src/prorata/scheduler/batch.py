@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from prorata.adapters.db.bulk import SUB_FIELDS, Codec, same, units
@@ -24,13 +25,18 @@ class LostRace(Exception):
     """Another run wrote some of this batch first; the batch is rolled back and retried."""
 
 
+_FIELDS = attrgetter(*(f for f, _, _ in SUB_FIELDS))
+
+
 def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
         tuple[tuple[str, ...], tuple[Any, ...]]:
-    """The columns whose stored value differs between `old` (as read) and `new`, encoded."""
+    """The columns whose stored value differs between `old` (as read) and `new`, encoded.
+    Most fields of a new version are the very objects of the old one (`copy_sub`), so the
+    identity test settles them before the stricter comparison."""
     cols, values = [], []
-    for field_name, column, kind in SUB_FIELDS:
-        before, after = getattr(old, field_name), getattr(new, field_name)
-        if not same(before, after):
+    for before, after, (_, column, kind) in zip(_FIELDS(old), _FIELDS(new), SUB_FIELDS,
+                                                strict=True):
+        if before is not after and not same(before, after):
             cols.append(column)
             values.append(codec.column(kind, after))
     return tuple(cols), tuple(values)

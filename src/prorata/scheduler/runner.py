@@ -56,6 +56,7 @@ class DayContext:
                 (row.effective_from, Decimal(row.rate)))
         self.rates = RateTable(pairs)
         self.is_restricted: Callable[[Customer, Plan], bool] = lambda c, p: False
+        self.codec = Codec(conn.dialect)  # one per run: it remembers parsed JSON texts
 
 
 def _due_ids(uow: Any, day: date) -> list[str]:
@@ -96,9 +97,8 @@ def _run_batch(database: Any, shared: DayContext, ids: list[str]) -> Counter[str
         try:
             with database.uow() as uow:
                 conn = uow.connection
-                codec = Codec(conn.dialect)
-                subs = load_subscriptions(conn, codec, ids, shared.day)
-                custs = load_customers(conn, codec, {s.customer for s in subs})
+                subs = load_subscriptions(conn, shared.codec, ids, shared.day)
+                custs = load_customers(conn, shared.codec, {s.customer for s in subs})
                 balances = load_balances(conn, custs)
                 results = [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
                 counts = write_batch(uow, results, shared.day)

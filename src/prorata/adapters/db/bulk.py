@@ -12,6 +12,7 @@ unit of work's transaction is the one used. bulk_write.py sends the writes."""
 from __future__ import annotations
 
 from collections import namedtuple
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,8 @@ from sqlalchemy.engine import Dialect
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.types import SCALE, from_units, to_units
-from prorata.domain.model import Customer, Subscription
+from prorata.domain.catalog import BillingType
+from prorata.domain.model import Customer, Status, Subscription, UnitPrice
 
 # How a subscription field is stored: (domain field, column, kind). `test_bulk` checks that
 # these are exactly the columns of `mapping.subscription_values`.
@@ -41,8 +43,10 @@ SUB_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("attributes", "attributes", "attributes"), ("due_on", "due_on", "date"),
 )
 _JSON_KINDS = frozenset({"json", "prices", "order", "json_or_null", "attributes"})
-_READ_COLUMNS = ("id", "customer_id", *(col for _, col, _ in SUB_FIELDS), "version")
-_SubRow = namedtuple("_SubRow", _READ_COLUMNS)  # type: ignore[misc]  # what row_to_subscription reads
+# (column, kind) in the order of Subscription's fields, so a decoded row is its arguments.
+_BY_FIELD = {f: (col, kind) for f, col, kind in SUB_FIELDS} | {
+    "id": ("id", "value"), "customer": ("customer_id", "value"), "version": ("version", "value")}
+_READ = tuple(_BY_FIELD[f.name] for f in fields(Subscription))
 _CUSTOMER_COLUMNS = ("id", "name", "reseller_id", "billing_day", "currency", "inn",
                      "customer_group", "credit_limit")
 _CustomerRow = namedtuple("_CustomerRow", _CUSTOMER_COLUMNS)  # type: ignore[misc]
@@ -61,16 +65,24 @@ def units(value: Decimal) -> int:
     return to_units(value)
 
 
+_PLAIN = frozenset({int, str, bool, type(None), date})  # equal and same type: stored alike
+
+
 def same(a: Any, b: Any) -> bool:
-    """Equal *and* stored alike: 1 == True and Decimal("6.0") == Decimal("6.00"), but their
-    JSON differs, so a field counts as unchanged only when it would be written identically."""
+    """Equal *and* stored alike: 1 == True, Decimal("6.0") == Decimal("6.00") and dicts equal
+    in another key order, but their JSON differs, so a field counts as unchanged only when it
+    would be written identically."""
     if a is b:
         return True
     kind = type(a)
     if kind is not type(b):
         return False
+    if kind in _PLAIN:
+        return bool(a == b)
     if kind is dict:
-        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+        if a != b or list(a) != list(b):
+            return False
+        return all(x is y or same(x, y) for x, y in zip(a.values(), b.values(), strict=True))
     if kind is list or kind is tuple:
         return len(a) == len(b) and all(map(same, a, b))
     if kind is Decimal or kind is float:
@@ -89,9 +101,11 @@ class Codec:
     def __init__(self, dialect: Dialect) -> None:
         self.sqlite = dialect.name == "sqlite"
         self._parsed: dict[str, Any] = {}
+        self._price_maps: dict[str, dict[str, UnitPrice]] = {}
         # Timestamps are rare (one per batch): SQLAlchemy's own processor, whatever it does.
         stamp = DateTime(timezone=True)
         self._stamp = stamp.dialect_impl(dialect).bind_processor(dialect)
+        self._decoders = self._decoding()
 
     def timestamp(self, value: datetime) -> Any:
         return value if self._stamp is None else self._stamp(value)
@@ -132,14 +146,9 @@ class Codec:
     def json_select(self, column: str) -> str:
         return column if self.sqlite else f"{column}::text"
 
-    def _json(self, text: str | None, cache: bool = True) -> Any:
-        """Parsed JSON, shared between rows with the same text (most subscriptions of a plan
-        have the same prices and few distinct amounts). Safe because `row_to_subscription`
-        copies what it keeps; attributes, which may nest, are never shared."""
-        if text is None:
-            return None
-        if not cache:
-            return m.json_loads(text)
+    def _json(self, text: str) -> Any:
+        """Parsed JSON, shared between rows with the same text (most subscriptions have the
+        same few amounts); the decoders copy it, and only flat dicts are shared this way."""
         found = self._parsed.get(text)
         if found is None:
             if len(self._parsed) > 50_000:
@@ -148,25 +157,58 @@ class Codec:
         return found
 
     def subscription(self, row: Any) -> Subscription:
-        values: list[Any] = [row[0], row[1]]
-        for i, (_, _, kind) in enumerate(SUB_FIELDS, start=2):
-            value = row[i]
-            if kind == "date":
-                value = self.read_day(value)
-            elif kind == "bool":
-                value = bool(value)
-            elif kind in _JSON_KINDS:
-                value = self._json(value, kind != "attributes")
-            values.append(value)
-        values.append(row[-1])
-        return m.row_to_subscription(_SubRow(*values))
+        """`mapping.row_to_subscription` of the row the Core types would have given."""
+        values = list(row)
+        for i, decode in self._decoders:
+            value = values[i]
+            if value is not None:
+                values[i] = decode(value)
+        return Subscription(*values)
+
+    def _decoding(self) -> list[tuple[int, Any]]:
+        """(position, decoder) of the columns that need one (None stays None)."""
+        enums = {"billing_type": BillingType, "status": Status}
+        by_kind: dict[str, Any] = {
+            "json": lambda text: dict(self._json(text)),
+            "json_or_null": lambda text: dict(self._json(text)),
+            "prices": lambda text: dict(self._prices(text)),
+            "order": lambda text: m.order_from_json(m.json_loads(text)),
+            "attributes": lambda text: dict(m.json_loads(text)),
+        }
+        if self.sqlite:
+            by_kind |= {"date": date.fromisoformat, "bool": bool}
+        out: list[tuple[int, Any]] = []
+        for i, (column, kind) in enumerate(_READ):
+            if kind == "enum":
+                out.append((i, _member_of(enums[column])))
+            elif kind in by_kind:
+                out.append((i, by_kind[kind]))
+        return out
+
+    def _prices(self, text: str) -> dict[str, UnitPrice]:
+        """Captured prices, shared between rows with the same text: UnitPrice is frozen and
+        Decimals are immutable, and each subscription gets its own dict."""
+        found = self._price_maps.get(text)
+        if found is None:
+            if len(self._price_maps) > 50_000:
+                self._price_maps.clear()
+            found = self._price_maps[text] = m.prices_from_json(m.json_loads(text))
+        return found
+
+
+def _member_of(enum: Any) -> Any:
+    members = {member.value: member for member in enum}
+
+    def decode(value: str) -> Any:
+        found = members.get(value)
+        return enum(value) if found is None else found  # unknown: the enum's own error
+    return decode
 
 
 def load_subscriptions(conn: Connection, codec: Codec, ids: list[str], day: date) -> \
         list[Subscription]:
     """The batch's subscriptions that are still due and not deleted, in id order."""
-    cols = ", ".join(codec.json_select(c) if kind in _JSON_KINDS else c
-                     for c, kind in _read_kinds())
+    cols = ", ".join(codec.json_select(c) if kind in _JSON_KINDS else c for c, kind in _READ)
     if codec.sqlite:
         where = f"id IN ({', '.join('?' * len(ids))}) AND due_on <= ? AND status != ?"
         params: Any = (*ids, codec.day(day), "deleted")
@@ -176,11 +218,6 @@ def load_subscriptions(conn: Connection, codec: Codec, ids: list[str], day: date
     rows = conn.exec_driver_sql(
         f"SELECT {cols} FROM subscriptions WHERE {where} ORDER BY id", params).all()
     return [codec.subscription(r) for r in rows]
-
-
-def _read_kinds() -> list[tuple[str, str]]:
-    return [("id", "value"), ("customer_id", "value"),
-            *((col, kind) for _, col, kind in SUB_FIELDS), ("version", "value")]
 
 
 def load_customers(conn: Connection, codec: Codec, ids: set[str]) -> dict[str, Customer]:

@@ -54,13 +54,16 @@ class BulkWriter:
 
     # --- statements ------------------------------------------------------------------------
 
-    def _run(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    def _run(self, sql: str, rows: Sequence[tuple[Any, ...]], key: int | None = None) -> int:
+        """`key`: the position of the column PostgreSQL gets a second time (see `_update`)."""
         if not rows:
             return 0
         if self.sqlite:
             return int(self.conn.exec_driver_sql(sql, list(rows)).rowcount)
-        return int(self.conn.exec_driver_sql(sql, tuple(map(list, zip(*rows, strict=True))))
-                   .rowcount)
+        arrays = [list(col) for col in zip(*rows, strict=True)]
+        if key is not None:
+            arrays.append(arrays[key])
+        return int(self.conn.exec_driver_sql(sql, tuple(arrays)).rowcount)
 
     def _insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
                 tail: str) -> int:
@@ -90,14 +93,16 @@ class BulkWriter:
                 sets = [f"{c} = {self._cast(table, c, 'v.')}" for c in columns]
                 cond = " AND ".join(f"t.{c} = v.{c}" for c in where)
                 names = ", ".join((*columns, *where))
+                # The key list again, so that the planner finds the rows by index instead of
+                # hashing the whole table (its row estimate for unnest is a guess).
                 tail = (f" FROM unnest({self._arrays(table, (*columns, *where))}) "
-                        f"AS v({names}) WHERE {cond}")
+                        f"AS v({names}) WHERE {cond} AND t.{where[0]} = ANY(%b)")
                 prefix = "t."
             if bump_version:
                 sets.append(f"version = {prefix}version + 1")
             alias = "" if self.sqlite else " AS t"
             self._sql[key] = f"UPDATE {table.name}{alias} SET {', '.join(sets)}{tail}"
-        return self._run(self._sql[key], rows)
+        return self._run(self._sql[key], rows, key=len(columns))
 
     def _arrays(self, table: Table, columns: Sequence[str]) -> str:
         """One binary array parameter per column, typed like the column (JSON travels as
