@@ -14,7 +14,7 @@ def test_reseller_tree_of_any_depth(api: TestClient) -> None:
     child = api.post("/v1/resellers", json={"id": "nw-east", "name": "NW East", "parent": "nw"})
     assert child.status_code == 200
     assert child.json() == {"id": "nw-east", "object": "reseller", "name": "NW East",
-                            "parent": "nw"}
+                            "parent": "nw", "inn": None}
     grandchild = api.post("/v1/resellers", json={"name": "NW East 2", "parent": "nw-east"})
     assert grandchild.status_code == 200
     assert grandchild.json()["id"].startswith("res_")

@@ -43,7 +43,7 @@ def test_downgrade_and_upgrade_again(database: Database) -> None:
 def test_migrate_twice_is_a_no_op(database: Database) -> None:
     database.migrate()
     with database.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -53,3 +53,17 @@ def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     assert default_url() == "postgresql://u@h/db"
     assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
     assert normalize_url("sqlite:///x.db").drivername == "sqlite"
+
+
+def test_0002_downgrades_to_0001_and_back(database: Database) -> None:
+    """The parties-and-access revision (reseller inn and settings, restrictions, sessions)
+    comes off and goes on again cleanly, with a reseller row in place."""
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO resellers (id, name, path, created_at) "
+                          "VALUES ('nw', 'Northwind', '/nw/', CURRENT_TIMESTAMP)"))
+    database.downgrade("0001")
+    tables = set(inspect(database.engine).get_table_names())
+    assert "restrictions" not in tables and "user_sessions" not in tables
+    assert "inn" not in {c["name"] for c in inspect(database.engine).get_columns("resellers")}
+    database.migrate()
+    assert _diff(database) == []

@@ -14,7 +14,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from prorata import scheduler
-from prorata.api import errors, routes_catalog, routes_parties, routes_subscriptions, routes_system
+from prorata.api import (
+    errors,
+    routes_access,
+    routes_admin,
+    routes_catalog,
+    routes_parties,
+    routes_subscriptions,
+    routes_system,
+)
 from prorata.api.deps import KeyResolver
 from prorata.domain.clock import Clock
 
@@ -65,6 +73,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool)
     app.state.test_clock = test_clock
     app.state.clock_lock = threading.Lock()
     errors.install(app)
-    for module in (routes_system, routes_parties, routes_catalog, routes_subscriptions):
+    for module in (routes_system, routes_access, routes_parties, routes_catalog,
+                   routes_subscriptions, routes_admin):
         app.include_router(module.router)
     return app

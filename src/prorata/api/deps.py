@@ -7,18 +7,23 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from prorata.domain.errors import DomainError, InvalidInput, Unauthenticated
+from prorata.services.access import scope_of
 from prorata.services.inputs import ID_PATTERN, missing
 from prorata.services.ports import OPERATOR, DuplicateKey, Page, Scope, UnitOfWork
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <api key>`")
+SESSION_COOKIE = "prorata_session"
+_bearer = HTTPBearer(auto_error=False,
+                     description="`Authorization: Bearer <api key or session token>`")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                       description="the session cookie set by POST /v1/login")
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -32,29 +37,41 @@ class IdempotencyKeyReused(DomainError):
 
 
 class KeyResolver:
-    """Turns an API key into the caller's `Scope` (SPEC P2). All key kinds resolve here, so
-    reseller and customer keys are one more branch in `resolve_scope`, not a new code path."""
+    """Turns a credential into the caller's `Scope` (SPEC P2): the configured operator key, a
+    stored API key of any party, or a user's session token. Keys and tokens are looked up by
+    their SHA-256, so the database never holds a usable secret."""
 
     def __init__(self, operator_key: str) -> None:
         self._operator = operator_key.encode()
 
     def resolve_scope(self, uow: UnitOfWork, key: str) -> Scope:
         # Constant-time comparison: the operator key must not leak through response timing.
-        if self._operator and hmac.compare_digest(key.encode(), self._operator):
+        if self._operator and hmac.compare_digest(key.encode("utf-8", "surrogatepass"),
+                                                  self._operator):
             return OPERATOR
-        raise Unauthenticated("invalid_api_key", "The API key is not valid")
+        scope = scope_of(uow, key, datetime.now(UTC))
+        if scope is None:
+            raise Unauthenticated("invalid_api_key", "The API key is not valid")
+        return scope
 
 
-def caller(request: Request,
-           credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-           ) -> Scope:
+def credential(request: Request,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+               cookie: Annotated[str | None, Depends(_cookie)]) -> str | None:
+    """The bearer credential if sent, else the session cookie."""
+    if credentials is not None and credentials.credentials:
+        return credentials.credentials
+    return cookie or None
+
+
+def caller(request: Request, secret: Annotated[str | None, Depends(credential)]) -> Scope:
     """Runs before the body is validated, so an anonymous caller learns nothing about it."""
-    if credentials is None or not credentials.credentials:
+    if secret is None:
         raise Unauthenticated("authentication_required",
                               "Send Authorization: Bearer <api key>")
     resolver: KeyResolver = request.app.state.keys
     with request.app.state.database.uow(read_only=True) as uow:
-        return resolver.resolve_scope(uow, credentials.credentials)
+        return resolver.resolve_scope(uow, secret)
 
 
 Caller = Annotated[Scope, Depends(caller)]

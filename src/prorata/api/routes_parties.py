@@ -8,8 +8,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from prorata.api.deps import Caller, Pages, check_id, read, write
-from prorata.api.schemas import CustomerIn, ResellerIn, dump
-from prorata.services import parties
+from prorata.api.schemas import (
+    CustomerIn,
+    CustomerPatchIn,
+    ResellerIn,
+    ResellerPatchIn,
+    ResellerSettingsIn,
+    dump,
+)
+from prorata.services import delegation, parties
 
 router = APIRouter(prefix="/v1", tags=["parties"])
 
@@ -26,6 +33,32 @@ def get_reseller(request: Request, scope: Caller, reseller_id: str) -> dict[str,
     return read(request, lambda uow: parties.get_reseller(uow, scope, reseller_id))
 
 
+@router.patch("/resellers/{reseller_id}", summary="Rename a reseller or change its INN")
+def patch_reseller(request: Request, scope: Caller, reseller_id: str,
+                   body: ResellerPatchIn) -> JSONResponse:
+    check_id(reseller_id, "reseller")
+    data = dump(body)
+    return write(request, scope, data,
+                 lambda uow: parties.update_reseller(uow, scope, reseller_id, data))
+
+
+@router.get("/resellers/{reseller_id}/settings",
+            summary="Settings for the subtree: effective values and where each comes from")
+def get_reseller_settings(request: Request, scope: Caller, reseller_id: str) -> dict[str, Any]:
+    check_id(reseller_id, "reseller")
+    return read(request, lambda uow: delegation.get_settings(uow, scope, reseller_id))
+
+
+@router.put("/resellers/{reseller_id}/settings",
+            summary="Set the reseller's own settings for its subtree (SPEC P3)")
+def put_reseller_settings(request: Request, scope: Caller, reseller_id: str,
+                          body: ResellerSettingsIn) -> JSONResponse:
+    check_id(reseller_id, "reseller")
+    data = dump(body)
+    return write(request, scope, data,
+                 lambda uow: delegation.put_settings(uow, scope, reseller_id, data))
+
+
 @router.post("/customers", summary="Create a customer")
 def create_customer(request: Request, scope: Caller, body: CustomerIn) -> JSONResponse:
     data = dump(body)
@@ -36,6 +69,15 @@ def create_customer(request: Request, scope: Caller, body: CustomerIn) -> JSONRe
 def get_customer(request: Request, scope: Caller, customer_id: str) -> dict[str, Any]:
     check_id(customer_id, "customer")
     return read(request, lambda uow: parties.get_customer(uow, scope, customer_id))
+
+
+@router.patch("/customers/{customer_id}", summary="Rename a customer or change its details")
+def patch_customer(request: Request, scope: Caller, customer_id: str,
+                   body: CustomerPatchIn) -> JSONResponse:
+    check_id(customer_id, "customer")
+    data = dump(body)
+    return write(request, scope, data,
+                 lambda uow: parties.update_customer(uow, scope, customer_id, data))
 
 
 @router.get("/customers/{customer_id}/charges", summary="List charge lines, oldest first")

@@ -35,6 +35,21 @@ class ResellerIn(Body):
     id: Ident | None = None
     name: Text
     parent: Ident | None = None
+    inn: Code | None = Field(default=None, description="registration number (SPEC P6)")
+
+
+class ResellerPatchIn(Body):
+    name: Text | None = None
+    inn: Code | None = None
+
+
+class ResellerSettingsIn(Body):
+    """SPEC P3: applies to the reseller's whole subtree; read-only below it."""
+
+    stop_requires_approval_groups: list[Code] | None = Field(default=None, max_length=100)
+    grace_period_days: Days | None = None
+    recommendation_priorities: dict[Ident, Priority] | None = Field(default=None,
+                                                                    max_length=100)
 
 
 class CustomerIn(Body):
@@ -47,6 +62,49 @@ class CustomerIn(Body):
     inn: Code | None = None
     group: Code | None = None
     credit_limit: Money | None = None
+
+
+class CustomerPatchIn(Body):
+    """The reseller, currency and billing day are fixed once charges exist against them."""
+
+    name: Text | None = None
+    inn: Code | None = None
+    group: Code | None = None
+    credit_limit: Money | None = None
+
+
+class ApiKeyIn(Body):
+    id: Ident | None = None
+    reseller: Ident | None = None
+    customer: Ident | None = None
+
+
+class UserIn(Body):
+    id: Ident | None = None
+    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    reseller: Ident | None = None
+    customer: Ident | None = None
+
+
+class LoginIn(Body):
+    email: Annotated[str, StringConstraints(max_length=320)]
+    password: Annotated[str, StringConstraints(max_length=1024)]
+
+
+class CompanyNamesIn(Body):
+    """SPEC P5. forbidden_characters may be a list of characters or one string of them."""
+
+    forbidden_characters: list[Code] | Code = Field(default_factory=list)
+    forbidden_abbreviations: list[Code] = Field(default_factory=list, max_length=200)
+    forbidden_tlds: list[Code] = Field(default_factory=list, max_length=200)
+
+
+class RestrictionIn(Body):
+    id: Ident | None = None
+    inn: Code
+    products: list[Ident] = Field(default_factory=list, max_length=100,
+                                  description="empty: every product")
 
 
 class AttributeIn(Body):

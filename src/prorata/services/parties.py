@@ -5,11 +5,13 @@ commits once, together with the idempotency record (S12)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Customer
 from prorata.domain.money import check_currency, format_amount, minor_unit, parse_decimal
+from prorata.domain.parties import NameRules, check_company_name, normalise_tld
 from prorata.services import subscriptions
 from prorata.services.inputs import (
     OutOfScope,
@@ -18,16 +20,58 @@ from prorata.services.inputs import (
     missing,
     reference,
     require_object,
+    require_operator,
     text,
 )
 from prorata.services.ports import OPERATOR, Page, Scope, UnitOfWork
 
 MAX_CODE = 64  # registration numbers and group names
+NAME_RULES = "company_names"  # the settings key of the operator's P5 lists
+MAX_RULES = 200
 
 
 def _reseller_json(reseller: dict[str, Any]) -> dict[str, Any]:
     return {"id": reseller["id"], "object": "reseller", "name": reseller["name"],
-            "parent": reseller.get("parent")}
+            "parent": reseller.get("parent"), "inn": reseller.get("inn")}
+
+
+def _name(uow: UnitOfWork, body: dict[str, Any], *, required: bool = True) -> str | None:
+    """A company name that passes the operator's rules (P5), on every create and rename."""
+    name = text(body, "name", required=required)
+    if name is not None:
+        check_company_name(name, NameRules.from_json(uow.get_setting(NAME_RULES)))
+    return name
+
+
+def _words(body: dict[str, Any], key: str) -> list[str]:
+    raw = body.get(key) or []
+    if isinstance(raw, str) and key == "forbidden_characters":
+        raw = list(raw)  # "&@" is a list of two characters
+    if not isinstance(raw, list) or len(raw) > MAX_RULES or not all(
+            isinstance(w, str) and 0 < len(w) <= 64 and w.strip() for w in raw):
+        raise InvalidInput("invalid_field", f"{key} must be a list of non-empty strings", key)
+    if key == "forbidden_characters" and any(len(w) != 1 for w in raw):
+        raise InvalidInput("invalid_field", "forbidden_characters must be single characters",
+                           key)
+    words = [normalise_tld(w) for w in raw] if key == "forbidden_tlds" else [w.strip() for w in raw]
+    return list(dict.fromkeys(words))
+
+
+def put_company_name_rules(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
+    """PUT /v1/settings/company-names (operator, P5). Applies to names created or renamed from
+    now on; existing names are not re-checked (they may be on signed contracts)."""
+    require_operator(scope)
+    body = require_object(body)
+    rules = NameRules(*(tuple(_words(body, k)) for k in (
+        "forbidden_characters", "forbidden_abbreviations", "forbidden_tlds")))
+    uow.put_setting(NAME_RULES, rules.to_json())
+    return {"object": "company_name_rules", **rules.to_json()}
+
+
+def get_company_name_rules(uow: UnitOfWork, scope: Scope) -> dict[str, Any]:
+    require_operator(scope)
+    return {"object": "company_name_rules",
+            **NameRules.from_json(uow.get_setting(NAME_RULES)).to_json()}
 
 
 def _owning_reseller(uow: UnitOfWork, scope: Scope, body: dict[str, Any], key: str) -> str | None:
@@ -52,13 +96,30 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     body = require_object(body)
     _check_scope_may_create(scope)
     reseller_id = choose_id(body, "res")
-    name = text(body, "name")
+    name = _name(uow, body)
+    inn = text(body, "inn", required=False, max_length=MAX_CODE)
     parent = _owning_reseller(uow, scope, body, "parent")
     if uow.get_reseller(OPERATOR, reseller_id) is not None:
         raise ResourceExists("reseller", reseller_id)
     assert name is not None
-    uow.add_reseller(reseller_id, name, parent)
-    return {"id": reseller_id, "object": "reseller", "name": name, "parent": parent}
+    uow.add_reseller(reseller_id, name, parent, inn)
+    return {"id": reseller_id, "object": "reseller", "name": name, "parent": parent, "inn": inn}
+
+
+def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
+                    body: Any) -> dict[str, Any]:
+    """PATCH /v1/resellers/{id}: name and registration number. The tree does not move."""
+    body = require_object(body)
+    reseller = uow.get_reseller(scope, reseller_id)
+    if reseller is None:
+        raise missing("reseller", reseller_id, "id")
+    changes: dict[str, Any] = {}
+    if "name" in body:
+        changes["name"] = _name(uow, body)
+    if "inn" in body:
+        changes["inn"] = text(body, "inn", required=False, max_length=MAX_CODE)
+    uow.update_reseller(reseller_id, changes)
+    return _reseller_json({**reseller, **changes})
 
 
 def get_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
@@ -85,7 +146,7 @@ def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     body = require_object(body)
     _check_scope_may_create(scope)
     customer_id = choose_id(body, "cus")
-    name = text(body, "name")
+    name = _name(uow, body)
     reseller = _owning_reseller(uow, scope, body, "reseller")
     currency = check_currency(body.get("currency") or "USD")
     limit_raw = body.get("credit_limit")
@@ -102,6 +163,28 @@ def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     )
     uow.add_customer(customer)
     return customer_to_dict(uow, customer)
+
+
+def update_customer(uow: UnitOfWork, scope: Scope, customer_id: str,
+                    body: Any) -> dict[str, Any]:
+    """PATCH /v1/customers/{id}: name, registration number, group, credit limit. The reseller,
+    currency and billing day are fixed: issued charges and every subscription's charging
+    spans depend on them (T3, T6)."""
+    body = require_object(body)
+    customer = _customer(uow, scope, customer_id)
+    changes: dict[str, Any] = {}
+    if "name" in body:
+        changes["name"] = _name(uow, body)
+    for key, field in (("inn", "inn"), ("group", "group")):
+        if key in body:
+            changes[field] = text(body, key, required=False, max_length=MAX_CODE)
+    if "credit_limit" in body:
+        raw = body["credit_limit"]
+        changes["credit_limit"] = None if raw is None else parse_decimal(
+            raw, "credit_limit", places=minor_unit(customer.currency))
+    updated = replace(customer, **changes)
+    uow.update_customer(updated)
+    return customer_to_dict(uow, updated)
 
 
 def customer_to_dict(uow: UnitOfWork, customer: Customer) -> dict[str, Any]:

@@ -6,12 +6,13 @@ Every method that lists takes the caller's `Scope`, so no query can forget whose
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from prorata.domain.catalog import Plan
 from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
+from prorata.domain.parties import Restriction
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +49,18 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     # parties
-    def get_reseller(self, scope: Scope, reseller_id: str) -> dict[str, Any] | None: ...
-    def add_reseller(self, reseller_id: str, name: str, parent: str | None) -> None: ...
+    def get_reseller(self, scope: Scope, reseller_id: str) -> dict[str, Any] | None:
+        """{id, name, parent, path, inn, settings} if the reseller is in `scope`."""
+    def add_reseller(self, reseller_id: str, name: str, parent: str | None,
+                     inn: str | None = None) -> None: ...
+    def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
+        """The reseller and its ancestors, top first, unscoped (for P3/P6 rules only)."""
+    def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
+        """Changes name, inn and/or settings."""
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None: ...
     def add_customer(self, customer: Customer) -> None: ...
+    def update_customer(self, customer: Customer) -> None:
+        """Writes the editable fields (not id, reseller, currency)."""
     def balance(self, customer_id: str) -> Decimal: ...
 
     # catalog
@@ -82,6 +91,31 @@ class UnitOfWork(Protocol):
     def add_rate(self, src: str, dst: str, rate: Decimal, effective_from: date) -> None: ...
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         """Every rate of the pair, oldest first."""
+
+    # access (P2): keys and sessions are stored as hashes only
+    def add_api_key(self, key_id: str, party_kind: str, party_id: str,
+                    secret_hash: str) -> None: ...
+    def get_api_key(self, key_id: str) -> dict[str, Any] | None:
+        """{id, party_kind, party_id, revoked}."""
+    def find_api_key(self, secret_hash: str) -> dict[str, Any] | None:
+        """The live (not revoked) key with this hash."""
+    def revoke_api_key(self, key_id: str) -> None: ...
+    def add_user(self, user_id: str, email: str, password_hash: str, party_kind: str,
+                 party_id: str) -> None:
+        """Raises `DuplicateKey` when the e-mail is taken."""
+    def find_user(self, email: str) -> dict[str, Any] | None: ...
+    def add_session(self, session_id: str, user_id: str, token_hash: str,
+                    expires_at: datetime) -> None: ...
+    def find_session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:
+        """{party_kind, party_id} of an unexpired session's user."""
+    def delete_session(self, token_hash: str) -> None: ...
+
+    # restriction lists (P6)
+    def add_restriction(self, restriction: Restriction) -> None: ...
+    def get_restriction(self, restriction_id: str) -> Restriction | None: ...
+    def delete_restriction(self, restriction_id: str) -> None: ...
+    def list_restrictions(self, limit: int, starting_after: str | None) -> Page: ...
+    def restrictions_for(self, inns: list[str]) -> list[Restriction]: ...
 
     # idempotency (S12) and settings
     def get_idempotent(self, scope: Scope, key: str) -> dict[str, Any] | None: ...

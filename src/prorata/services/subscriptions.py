@@ -17,9 +17,11 @@ from prorata.domain.engine import (
     due_on,
     purchase,
 )
-from prorata.domain.errors import InvalidInput, NotFound, OperationRefused
+from prorata.domain.errors import RESTRICTED_PARTY, InvalidInput, NotFound, OperationRefused
 from prorata.domain.model import Customer, Status, Subscription
+from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
+from prorata.services.delegation import rules_for
 from prorata.services.inputs import choose_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
@@ -52,8 +54,13 @@ def _rates(uow: UnitOfWork, plans: list[Plan], currency: str) -> RateTable:
 
 
 def _context(uow: UnitOfWork, scope: Scope, sub: Subscription, today: date) -> Context:
-    plan = _plan(uow, sub.plan)
+    """Everything the engine needs, including what the reseller tree and the restriction lists
+    decide for this customer (P3, P6): the subtree's grace period replaces the plans', a
+    listed group needs approval to stop, a listed INN is restricted."""
     customer = uow.get_customer(scope, sub.customer) or _customer(uow, _OP, sub.customer)
+    stored = _plan(uow, sub.plan)
+    rules = rules_for(uow, customer, stored.product)
+    plan = rules.plan(stored)
     plans = {plan.id: plan}
     wanted = [t.plan for t in plan.switch_to]
     for order in (sub.renewal_order, sub.scheduled_switch):
@@ -62,10 +69,12 @@ def _context(uow: UnitOfWork, scope: Scope, sub: Subscription, today: date) -> C
     for plan_id in wanted:
         other = uow.get_plan(plan_id)
         if other is not None:
-            plans[other.id] = other
+            plans[other.id] = rules.plan(other)
     return Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
                    new_id=new_id, plans=plans,
-                   rates=_rates(uow, list(plans.values()), customer.currency))
+                   rates=_rates(uow, list(plans.values()), customer.currency),
+                   restricted=rules.restricted,
+                   stop_needs_approval=rules.stop_needs_approval(customer))
 
 
 _OP = Scope("operator", "operator")
@@ -84,10 +93,22 @@ def _view(ctx: Context) -> dict[str, Any]:
 
 def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
                         today: date) -> dict[str, Any]:
-    """S3: purchase."""
+    """S3: purchase. Validates the order attributes for the caller's audience (P7) and the
+    restriction lists (P6); the attributes are stored on the subscription for the vendor
+    connector."""
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
     sub_id = choose_id(body, "sub")
+    product = uow.get_product(plan.product) or {}
+    attributes = body.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise InvalidInput("invalid_field", "attributes must be an object", "attributes")
+    check_order_attributes(product.get("attributes") or [], attributes, scope.is_manager)
+    rules = rules_for(uow, customer, plan.product)
+    if rules.restricted:
+        raise OperationRefused(RESTRICTED_PARTY, "the customer may not order this product",
+                               None)
+    plan = rules.plan(plan)
     decision = purchase(customer, plan, body, today, scope, _rates(uow, [plan], customer.currency),
                         new_id, sub_id)
     sub = decision.subscription
@@ -166,7 +187,7 @@ def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
 def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
                     starting_after: str | None) -> Page:
     sub = _load(uow, scope, sub_id)
-    customer = uow.get_customer(_OP, sub.customer)
+    customer = uow.get_customer(scope, sub.customer)
     currency = customer.currency if customer else "USD"
     page = uow.list_operations(sub.id, limit, starting_after)
     items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
@@ -176,11 +197,18 @@ def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
 def recommendations(uow: UnitOfWork, scope: Scope, sub_id: str,
                     today: date) -> list[dict[str, Any]]:
     """R1: the plan's upgrade targets the customer may order, each with the quote of a
-    mid-term switch for the rest of the current period, in the switch targets' order."""
+    mid-term switch for the rest of the current period. Ordered by the priority the reseller
+    tree gives the target (P3, lowest first); a target without one keeps its place in the
+    switch targets as its priority."""
     ctx = _context(uow, scope, _load(uow, scope, sub_id), today)
     ctx.refundable = uow.net_charged(ctx.subscription.id, ctx.subscription.period_start)
+    rules = rules_for(uow, ctx.customer, ctx.plan.product)
+    ranked = []
+    for index, target in enumerate(ctx.plan.switch_to):
+        chosen = rules.priority(target.plan)
+        ranked.append((index if chosen is None else chosen, index, target))
     out = []
-    for priority, target in enumerate(ctx.plan.switch_to):
+    for priority, _, target in sorted(ranked, key=lambda r: r[:2]):
         if target.kind != "upgrade" or target.plan not in ctx.plans:
             continue
         try:

@@ -1,4 +1,4 @@
-"""The tables, as SQLAlchemy Core. One `metadata`; migrations/versions/0001_initial.py creates
+"""The tables, as SQLAlchemy Core. One `metadata`; the migrations in migrations/versions/ create
 exactly this (a test compares them on both databases).
 
 Core rather than ORM classes: the scheduler works set-wise on these tables, and the domain
@@ -98,6 +98,9 @@ resellers = Table(
     # "/r1/r2/": ids percent-encoded, so a subtree is every path starting with its root's.
     Column("path", Text, nullable=False),
     _created_at(),
+    # 0002: registration number (P6 lists resellers too) and the settings it delegates (P3).
+    Column("inn", String(64), nullable=True, index=True),
+    Column("settings", NullableJSON, nullable=True),
     _path_index("ix_resellers_path", "path"),
 )
 
@@ -268,6 +271,7 @@ api_keys = Table(
     Column("secret_hash", String(255), nullable=False),
     _created_at(),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_api_keys_secret_hash", "secret_hash", unique=True),  # 0002: the lookup
 )
 
 users = Table(
@@ -277,5 +281,26 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("party_kind", String(16), nullable=False),
     Column("party_id", String(64), nullable=False),
+    _created_at(),
+)
+
+
+# --- 0002: parties and access -----------------------------------------------------------------
+
+restrictions = Table(
+    "restrictions", metadata,
+    _id(),
+    Column("inn", String(64), nullable=False, index=True),  # normalised (domain.parties)
+    Column("products", JSON, nullable=False),  # [] = every product
+    _created_at(),
+)
+
+user_sessions = Table(
+    "user_sessions", metadata,
+    _id(),
+    Column("user_id", String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("expires_at", DateTime(timezone=True), nullable=False),
     _created_at(),
 )

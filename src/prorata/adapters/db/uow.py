@@ -10,8 +10,8 @@ from urllib.parse import quote
 from sqlalchemy import ColumnElement, false, func, select, update
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db.access import Access
 from prorata.adapters.db.ids import new_id
-from prorata.adapters.db.ledger import Ledger
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -32,7 +32,12 @@ from prorata.services.ports import Page, Scope
 ROOT_PATH = "/"  # the reseller path of customers sold by the operator directly
 
 
-class SqlUnitOfWork(Ledger):
+def _reseller(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "parent": row.parent_id, "path": row.path,
+            "inn": row.inn, "settings": dict(row.settings or {})}
+
+
+class SqlUnitOfWork(Access):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -65,18 +70,36 @@ class SqlUnitOfWork(Ledger):
         elif scope.kind != "operator":
             return None
         row = self.connection.execute(query).first()
-        if row is None:
-            return None
-        return {"id": row.id, "name": row.name, "parent": row.parent_id, "path": row.path}
+        return None if row is None else _reseller(row)
 
-    def add_reseller(self, reseller_id: str, name: str, parent: str | None) -> None:
+    def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
+        """The reseller and its ancestors, from the top of the tree down, whatever the caller's
+        scope: delegated settings and restrictions (P3, P6) come from above. One query: the
+        ancestors are the resellers whose path is a prefix of this one's."""
+        path = self._path_of(reseller_id)
+        if path is None:
+            return []
+        prefixes = [path[:i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
+        rows = self.connection.execute(
+            select(resellers).where(resellers.c.path.in_(prefixes))).all()
+        return sorted((_reseller(r) for r in rows), key=lambda r: len(r["path"]))
+
+    def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
+        """`changes` among name, inn, settings; the tree (parent, path) never changes."""
+        allowed = {k: v for k, v in changes.items() if k in ("name", "inn", "settings")}
+        if allowed:
+            self.connection.execute(
+                update(resellers).where(resellers.c.id == reseller_id).values(**allowed))
+
+    def add_reseller(self, reseller_id: str, name: str, parent: str | None,
+                     inn: str | None = None) -> None:
         base = ROOT_PATH
         if parent is not None:
             parent_path = self._path_of(parent)
             if parent_path is None:
                 raise LookupError(f"no reseller {parent!r}")
             base = parent_path
-        row = {"id": reseller_id, "name": name, "parent_id": parent,
+        row = {"id": reseller_id, "name": name, "parent_id": parent, "inn": inn,
                "path": f"{base}{quote(reseller_id, safe='')}/", "created_at": utcnow()}
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
@@ -95,6 +118,14 @@ class SqlUnitOfWork(Ledger):
     def add_customer(self, customer: Customer) -> None:
         row = m.customer_values(customer) | {"created_at": utcnow()}
         self._insert_unique(customers, [row], f"customer {customer.id!r}")
+
+    def update_customer(self, customer: Customer) -> None:
+        """Editable fields only; the reseller (and so every subscription's path) never moves."""
+        values = m.customer_values(customer)
+        for fixed in ("id", "reseller_id", "currency"):
+            values.pop(fixed)
+        self.connection.execute(
+            update(customers).where(customers.c.id == customer.id).values(**values))
 
     def balance(self, customer_id: str) -> Decimal:
         """B1: payments minus lines, summed by the database on the scaled integers (exact)."""
