@@ -94,7 +94,7 @@ def build_plan(raw: Any, product: str, plan_id: str) -> Plan:
     if not isinstance(raw, dict):
         raise InvalidInput("invalid_request", "the plan must be an object", None)
     try:
-        billing_type = BillingType(raw.get("billing_type"))
+        billing_type = BillingType(str(raw.get("billing_type")))
     except ValueError as exc:
         raise InvalidInput("invalid_billing_type",
                            f"billing_type must be one of {', '.join(b.value for b in BillingType)}",

@@ -16,8 +16,13 @@ from prorata.domain.model import ChargeLine, Customer, Operation, OpStatus, Subs
 
 
 class Actor(Protocol):
-    kind: str   # operator | reseller | customer | system
-    party: str
+    """Who acts: operator | reseller | customer, or the scheduler (system)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def party(self) -> str: ...
 
     @property
     def is_manager(self) -> bool: ...

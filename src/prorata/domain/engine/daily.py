@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from prorata.domain import errors as E
-from prorata.domain.catalog import Plan
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
 from prorata.domain.engine.context import Context, Decision, OpUpdate
 from prorata.domain.engine.grace import grace_end, mark_unpaid
@@ -146,7 +145,3 @@ def run_day(ctx: Context) -> list[Decision]:
         last = decisions[-1].subscription
         last.due_on = due_on(last, ctx.plan)
     return decisions
-
-
-def plan_of(ctx: Context) -> Plan:
-    return ctx.plan

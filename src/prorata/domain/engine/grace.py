@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from prorata.domain.engine.common import copy_sub, operation
 from prorata.domain.engine.context import Context, Decision
+from prorata.domain.engine.lifecycle import stopped_state
 from prorata.domain.engine.pricing import total
 from prorata.domain.model import ChargeLine, OpStatus, Status
 
@@ -54,8 +55,6 @@ def grace_end(ctx: Context) -> Decision | None:
         return None
     if not short_of_credit(ctx):
         return Decision(copy_sub(sub, unpaid_since=None), None)
-    from prorata.domain.engine.lifecycle import stopped_state
-
     stopped, lines = stopped_state(ctx)
     stopped.unpaid_since = None
     op = operation(ctx, "stop", OpStatus.COMPLETED, {"reason": NON_PAYMENT}, ctx.today, lines,

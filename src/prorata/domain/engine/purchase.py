@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from prorata.domain.calendar import add_duration, parse_duration
-from prorata.domain.catalog import MONTHLY_TYPES, BillingType, Plan
-from prorata.domain.engine.common import operation, reference, resolve_amounts
+from prorata.domain.catalog import BillingType, Plan
+from prorata.domain.engine.common import operation, pricer, reference, resolve_amounts
 from prorata.domain.engine.context import Actor, Context, Decision, RateTable
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.errors import InvalidInput
@@ -53,8 +53,6 @@ def charged_until_after_first(ctx: Context, plan: Plan, start: date,
                               period_end: date | None) -> date | None:
     if plan.billing_type is BillingType.PAYG:
         return None
-    from prorata.domain.engine.common import pricer
-
     return pricer(ctx, start).span_end(plan, start, period_end)
 
 
@@ -65,8 +63,6 @@ def first_charge(ctx: Context, plan: Plan, cfg: Config, start: date, period_end:
     monthly types, the (rest of the) period for whole-period types; trials and payg are free
     up front. `period_start` differs from `start` when a constant-mode renewal of an expired
     subscription pays only from the renewal date (S6)."""
-    from prorata.domain.engine.common import pricer
-
     if plan.billing_type in (BillingType.TRIAL, BillingType.PAYG):
         return []
     p = pricer(ctx, ctx.today)
@@ -77,7 +73,3 @@ def first_charge(ctx: Context, plan: Plan, cfg: Config, start: date, period_end:
     lines = p.setup(cfg, high_water, start, end)
     lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE, ref=ref, label=label)
     return lines
-
-
-def is_monthly(plan: Plan) -> bool:
-    return plan.billing_type in MONTHLY_TYPES

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from prorata.domain.calendar import add_duration, parse_duration
 from prorata.domain.catalog import Plan, RenewalMode
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
-from prorata.domain.engine.context import Context, Decision
+from prorata.domain.engine.context import Context, Decision, OpUpdate
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.engine.purchase import first_charge
 from prorata.domain.model import OpStatus, PendingOrder, Status
@@ -80,8 +80,6 @@ def apply_renewal_order(ctx: Context, order_plan: Plan) -> Decision:
                    renewal_order=None, next_resources=None, prolong_operation=None)
     new.resources, new.prices = dict(order.resources), dict(order.prices)
     new.high_water = raised_high_water(sub.high_water if same_plan else {}, order.resources)
-    from prorata.domain.engine.context import OpUpdate
-
     updates = [OpUpdate(order.operation_id, OpStatus.COMPLETED)]
     if sub.prolong_operation:
         updates.append(OpUpdate(sub.prolong_operation, OpStatus.CANCELLED, "superseded",
@@ -91,8 +89,6 @@ def apply_renewal_order(ctx: Context, order_plan: Plan) -> Decision:
 
 def auto_renewal_due(ctx: Context, day: date) -> bool:
     """S5.2: on `expires_on − auto_renewal_point` (or later, if a day was missed)."""
-    from datetime import timedelta
-
     sub = ctx.subscription
     if sub.expires_on is None:
         return False
