@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,7 +33,7 @@ def error_response(status: int, type_: str, code: str, message: str,
     )
 
 
-def param_from_loc(loc: tuple[Any, ...] | list[Any]) -> str | None:
+def param_from_loc(loc: Sequence[Any]) -> str | None:
     """("body", "resources", 0, "price") → "resources[0].price"."""
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header"):
