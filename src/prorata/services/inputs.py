@@ -35,7 +35,7 @@ class OutOfScope(DomainError):
     type = "not_found"
 
     def __init__(self) -> None:
-        super().__init__("not_found", "No such resource", None)
+        super().__init__("not_found", "No such route or resource", None)
 
 
 def require_operator(scope: Scope) -> None:
