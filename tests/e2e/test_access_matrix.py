@@ -210,3 +210,19 @@ def test_who_revokes_which_key(client_factory: ClientFactory, db_kind: str, part
     assert response.status_code == status
     user = client_factory(db_kind, key=key["secret"])
     assert user.get("/v1/customers/ghost").status_code == (401 if status == 200 else 404)
+
+
+@pytest.mark.parametrize(("party", "path", "field"), [
+    ("customer", "/v1/customers/c-east", "credit_limit"),
+    ("customer", "/v1/customers/c-east", "inn"), ("customer", "/v1/customers/c-east", "group"),
+    ("downstream", "/v1/resellers/nw-east", "inn"),
+])
+def test_parties_rename_themselves_but_not_their_rules(world: World, party: str, path: str,
+                                                       field: str) -> None:
+    # SPEC P2/P6: an INN, group or credit limit is set from above, not by the party itself
+    client = world.clients[party]
+    value = "100.00" if field == "credit_limit" else "X1"
+    response = client.patch(path, json={field: value})
+    assert (response.status_code, error_of(response)["code"]) == (400, "not_editable")
+    assert client.patch(path, json={"name": "Renamed"}).status_code == 200
+    assert world.clients["reseller"].patch(path, json={field: value}).status_code == 200

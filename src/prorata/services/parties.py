@@ -106,6 +106,15 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     return {"id": reseller_id, "object": "reseller", "name": name, "parent": parent, "inn": inn}
 
 
+def _only_name(body: dict[str, Any]) -> None:
+    """A party renames itself, but its registration number, group and credit limit are set
+    from above: otherwise it could change its INN off a restriction list (P6), leave a group
+    whose stops need approval (P3) or raise its own credit limit."""
+    for key in body:
+        if key != "name":
+            raise InvalidInput("not_editable", f"{key} is set by the party above you", key)
+
+
 def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
                     body: Any) -> dict[str, Any]:
     """PATCH /v1/resellers/{id}: name and registration number. The tree does not move."""
@@ -113,6 +122,8 @@ def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
     reseller = uow.get_reseller(scope, reseller_id)
     if reseller is None:
         raise missing("reseller", reseller_id, "id")
+    if scope.kind == "reseller" and scope.party == reseller_id:
+        _only_name(body)
     changes: dict[str, Any] = {}
     if "name" in body:
         changes["name"] = _name(uow, body)
@@ -172,6 +183,8 @@ def update_customer(uow: UnitOfWork, scope: Scope, customer_id: str,
     spans depend on them (T3, T6)."""
     body = require_object(body)
     customer = _customer(uow, scope, customer_id)
+    if scope.kind == "customer":
+        _only_name(body)
     changes: dict[str, Any] = {}
     if "name" in body:
         changes["name"] = _name(uow, body)
