@@ -27,11 +27,36 @@ VALID: dict[str, tuple[str, str, dict[str, Any]]] = {
     "rate": ("POST", "/v1/exchange-rates", {"from": "EUR", "to": "USD", "rate": "1.1",
                                            "effective_from": "2024-01-01"}),
     "subscription": ("POST", "/v1/subscriptions", {"customer": "acme", "plan": "basic",
-                                                   "period": "P1Y", "resources": {"seats": 2}}),
+                                                   "period": "P1Y", "resources": {"seats": 2},
+                                                   "auto_renew": True,
+                                                   "attributes": {"domain": "acme.test"}}),
     "sub_patch": ("PATCH", "/v1/subscriptions/sub1", {"auto_renew": False}),
     "operation": ("POST", "/v1/subscriptions/sub1/operations", {
         "type": "change_resources", "resources": {"seats": 3}, "preview": True}),
     "clock": ("POST", "/v1/test/clock", {"date": "2024-08-21"}),
+    "switch": ("POST", "/v1/subscriptions/sub1/operations", {
+        "type": "switch_plan", "plan": "x", "timing": "now", "period": "P1Y",
+        "resources": {"seats": 3}, "preview": True}),
+    "renew": ("POST", "/v1/subscriptions/sub1/operations", {
+        "type": "renew", "period": "P1Y", "resources": {"seats": 3}, "preview": True}),
+    "prolong": ("POST", "/v1/subscriptions/sub1/operations", {
+        "type": "prolong", "resources": {"seats": 3}, "preview": True}),
+    "payment": ("POST", "/v1/customers/acme/payments", {"amount": "5.00", "currency": "USD",
+                                                        "reference": "r"}),
+    "customer_patch": ("PATCH", "/v1/customers/acme", {"name": "Acme 2", "inn": "77",
+                                                        "group": "g", "credit_limit": "9"}),
+    "reseller_patch": ("PATCH", "/v1/resellers/nw", {"name": "NW", "inn": "78"}),
+    "reseller_settings": ("PUT", "/v1/resellers/nw/settings", {
+        "grace_period_days": 3, "stop_requires_approval_groups": ["g"],
+        "recommendation_priorities": {"basic": 1}}),
+    "company_names": ("PUT", "/v1/settings/company-names", {
+        "forbidden_characters": "@", "forbidden_abbreviations": ["LLC"],
+        "forbidden_tlds": [".com"]}),
+    "restriction": ("POST", "/v1/restrictions", {"inn": "123", "products": ["m365"]}),
+    "api_key": ("POST", "/v1/api-keys", {"customer": "acme"}),
+    "user": ("POST", "/v1/users", {"email": "a@example.com", "password": "correct horse 1",
+                                   "customer": "acme"}),
+    "login": ("POST", "/v1/login", {"email": "a@example.com", "password": "correct horse 1"}),
 }
 
 
@@ -40,7 +65,8 @@ def seeded(api: TestClient) -> TestClient:
     """Enough data that garbage reaches the services, not only "not found"."""
     api.post("/v1/resellers", json={"id": "nw", "name": "Northwind"})
     api.post("/v1/customers", json={"id": "acme", "name": "Acme"})
-    api.post("/v1/products", json={"id": "m365", "name": "M365"})
+    api.post("/v1/products", json={"id": "m365", "name": "M365", "attributes": [
+        {"id": "domain", "name": "Domain", "audience": "both", "required": False}]})
     plan = {**VALID["plan"][2], "id": "basic"}
     assert api.post("/v1/plans", json=plan).status_code == 200
     sub = {**VALID["subscription"][2], "id": "sub1"}

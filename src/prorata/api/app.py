@@ -20,6 +20,7 @@ from prorata.api import (
     routes_admin,
     routes_catalog,
     routes_parties,
+    routes_payments,
     routes_subscriptions,
     routes_system,
 )
@@ -74,6 +75,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool)
     app.state.clock_lock = threading.Lock()
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
-                   routes_subscriptions, routes_admin):
+                   routes_subscriptions, routes_payments, routes_admin):
         app.include_router(module.router)
     return app

@@ -73,22 +73,31 @@ class CustomerPatchIn(Body):
     credit_limit: Money | None = None
 
 
+class PaymentIn(Body):
+    amount: Money
+    currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] | None = None
+    reference: Text | None = None
+
+
 class ApiKeyIn(Body):
     id: Ident | None = None
     reseller: Ident | None = None
     customer: Ident | None = None
 
 
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=_PRINTABLE)]
+
+
 class UserIn(Body):
     id: Ident | None = None
-    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    email: Email
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     reseller: Ident | None = None
     customer: Ident | None = None
 
 
 class LoginIn(Body):
-    email: Annotated[str, StringConstraints(max_length=320)]
+    email: Email
     password: Annotated[str, StringConstraints(max_length=1024)]
 
 

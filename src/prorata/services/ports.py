@@ -62,6 +62,9 @@ class UnitOfWork(Protocol):
     def update_customer(self, customer: Customer) -> None:
         """Writes the editable fields (not id, reseller, currency)."""
     def balance(self, customer_id: str) -> Decimal: ...
+    def add_payment(self, customer_id: str, amount: Decimal, currency: str, created_on: date,
+                    method: str = "manual", reference: str | None = None,
+                    payment_id: str | None = None) -> str: ...
 
     # catalog
     def get_product(self, product_id: str) -> dict[str, Any] | None: ...
