@@ -14,11 +14,14 @@ import secrets
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
+from prorata.adapters.db import Database
 from prorata.domain.catalog import BillingType, Plan, Resource
 from prorata.domain.model import Customer, Status, Subscription, UnitPrice
 
@@ -67,6 +70,38 @@ def drop_pg_database(name: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+class MigratedDatabases:
+    """One migrated database per kind ("sqlite", "postgres") for a whole test session, made on
+    first use and removed at the end; tests empty them with `truncate_all` instead of
+    migrating again. PRORATA_SKIP_POSTGRES=1 skips the PostgreSQL ones."""
+
+    def __init__(self, tmp: Path, prefix: str) -> None:
+        self._tmp = tmp
+        self._prefix = prefix
+        self._dbs: dict[str, Database] = {}
+        self._pg_names: list[str] = []
+
+    def get(self, kind: str) -> Database:
+        if kind not in self._dbs:
+            if kind == "sqlite":
+                db = Database(f"sqlite:///{self._tmp / (self._prefix + '.db')}")
+            else:
+                if skip_postgres():
+                    pytest.skip("PRORATA_SKIP_POSTGRES=1")
+                name, url = create_pg_database(f"prorata_{self._prefix}")
+                self._pg_names.append(name)
+                db = Database(url)
+            db.migrate()
+            self._dbs[kind] = db
+        return self._dbs[kind]
+
+    def close(self) -> None:
+        for db in self._dbs.values():
+            db.dispose()
+        for name in self._pg_names:
+            drop_pg_database(name)
 
 
 _TABLE_ORDER: dict[str, list[str]] = {}

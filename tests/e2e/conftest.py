@@ -13,15 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from prorata.adapters.db import Database
 from prorata.api import create_app
 from prorata.domain.clock import Clock, SystemClock, TestClock
-from tests.dbfixtures import create_pg_database, drop_pg_database, skip_postgres, truncate_all
+from tests.dbfixtures import MigratedDatabases, truncate_all
 
 OPERATOR_KEY = "test-operator-key"
 START = "2024-08-20"
@@ -29,44 +27,15 @@ PG = pytest.param("postgres", marks=pytest.mark.postgres)
 ClientFactory = Callable[..., TestClient]
 
 
-class Databases:
-    """One migrated database per kind for the whole session; dropped at the end."""
-
-    def __init__(self, tmp: Path) -> None:
-        self._tmp = tmp
-        self._dbs: dict[str, Database] = {}
-        self._pg_names: list[str] = []
-
-    def get(self, kind: str) -> Database:
-        if kind not in self._dbs:
-            if kind == "sqlite":
-                db = Database(f"sqlite:///{self._tmp / 'e2e.db'}")
-            else:
-                if skip_postgres():
-                    pytest.skip("PRORATA_SKIP_POSTGRES=1")
-                name, url = create_pg_database("prorata_e2e")
-                self._pg_names.append(name)
-                db = Database(url)
-            db.migrate()
-            self._dbs[kind] = db
-        return self._dbs[kind]
-
-    def close(self) -> None:
-        for db in self._dbs.values():
-            db.dispose()
-        for name in self._pg_names:
-            drop_pg_database(name)
-
-
 @pytest.fixture(scope="session")
-def e2e_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    registry = Databases(tmp_path_factory.mktemp("e2e"))
+def e2e_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabases]:
+    registry = MigratedDatabases(tmp_path_factory.mktemp("e2e"), "e2e")
     yield registry
     registry.close()
 
 
 @pytest.fixture
-def client_factory(e2e_databases: Databases) -> Iterator[ClientFactory]:
+def client_factory(e2e_databases: MigratedDatabases) -> Iterator[ClientFactory]:
     """Apps made by one test share that test's (emptied) database, like two processes would."""
     with ExitStack() as stack:
         emptied: set[str] = set()
