@@ -9,7 +9,7 @@ import copy
 import itertools
 import threading
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -20,8 +20,8 @@ from prorata.adapters.db.types import to_units
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
-from prorata.domain.parties import Restriction
 from prorata.services.ports import DuplicateKey, Page, Scope
+from tests.fake_access import FakeAccess
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
@@ -44,7 +44,7 @@ class _Row(dict[str, Any]):
     """A stored row: the domain object under "obj" plus the columns the adapter adds."""
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(FakeAccess):
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._pending: dict[str, dict[Any, Any]] | None = None
@@ -142,8 +142,8 @@ class FakeUnitOfWork:
         base = "/" if parent is None else self._path_of(parent)
         if base is None:
             raise LookupError(f"no reseller {parent!r}")
-        row = {"id": reseller_id, "name": name, "parent": parent, "inn": inn, "settings": {},
-               "path": f"{base}{quote(reseller_id, safe='')}/"}
+        row: dict[str, Any] = {"id": reseller_id, "name": name, "parent": parent, "inn": inn,
+                               "settings": {}, "path": f"{base}{quote(reseller_id, safe='')}/"}
         self._insert("resellers", reseller_id, row, f"reseller {reseller_id!r}")
 
     def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
@@ -338,86 +338,6 @@ class FakeUnitOfWork:
 
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         return sorted((k[2], v) for k, v in self._items("rates").items() if k[:2] == (src, dst))
-
-    # --- access (keys, users, sessions) and restriction lists ------------------------------
-
-    def add_api_key(self, key_id: str, party_kind: str, party_id: str, secret_hash: str) -> None:
-        if any(k["secret_hash"] == secret_hash for k in self._rows("api_keys")):
-            raise DuplicateKey("API key already exists")
-        self._insert("api_keys", key_id, {"id": key_id, "party_kind": party_kind,
-                                          "party_id": party_id, "secret_hash": secret_hash,
-                                          "revoked": False}, f"API key {key_id!r}")
-
-    def get_api_key(self, key_id: str) -> dict[str, Any] | None:
-        row = self._get("api_keys", key_id)
-        return None if row is None else {k: v for k, v in row.items() if k != "secret_hash"}
-
-    def find_api_key(self, secret_hash: str) -> dict[str, Any] | None:
-        for row in self._rows("api_keys"):
-            if row["secret_hash"] == secret_hash and not row["revoked"]:
-                return {k: v for k, v in row.items() if k != "secret_hash"}
-        return None
-
-    def revoke_api_key(self, key_id: str) -> None:
-        row = self._get("api_keys", key_id)
-        if row is not None:
-            self._put("api_keys", key_id, {**row, "revoked": True})
-
-    def add_user(self, user_id: str, email: str, password_hash: str, party_kind: str,
-                 party_id: str) -> None:
-        if self.find_user(email) is not None:
-            raise DuplicateKey(f"user {email!r} already exists")
-        self._insert("users", user_id, {"id": user_id, "email": email,
-                                        "password_hash": password_hash,
-                                        "party_kind": party_kind, "party_id": party_id},
-                     f"user {user_id!r}")
-
-    def find_user(self, email: str) -> dict[str, Any] | None:
-        return next((u for u in self._rows("users") if u["email"] == email), None)
-
-    def add_session(self, session_id: str, user_id: str, token_hash: str,
-                    expires_at: datetime) -> None:
-        if self._get("users", user_id) is None:
-            raise LookupError("session refers to a row that does not exist")
-        self._insert("sessions", token_hash, {"id": session_id, "user_id": user_id,
-                                              "expires_at": expires_at}, "session")
-
-    def find_session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:
-        row = self._get("sessions", token_hash)
-        if row is None or row.get("deleted") or row["expires_at"] <= now:
-            return None
-        user = self._get("users", row["user_id"])
-        return None if user is None else {"party_kind": user["party_kind"],
-                                          "party_id": user["party_id"]}
-
-    def delete_session(self, token_hash: str) -> None:
-        row = self._get("sessions", token_hash)
-        if row is not None:  # a tombstone: the fake merges dicts, it cannot remove a key
-            self._put("sessions", token_hash, {**row, "deleted": True})
-
-    def add_restriction(self, restriction: Restriction) -> None:
-        if self.get_restriction(restriction.id) is not None:
-            raise DuplicateKey(f"restriction {restriction.id!r} already exists")
-        self._put("restrictions", restriction.id, {"obj": restriction, "deleted": False})
-
-    def _live_restrictions(self) -> list[Restriction]:
-        return [r["obj"] for r in self._rows("restrictions") if not r["deleted"]]
-
-    def get_restriction(self, restriction_id: str) -> Restriction | None:
-        return next((r for r in self._live_restrictions() if r.id == restriction_id), None)
-
-    def delete_restriction(self, restriction_id: str) -> None:
-        found = self.get_restriction(restriction_id)
-        if found is not None:
-            self._put("restrictions", restriction_id, {"obj": found, "deleted": True})
-
-    def list_restrictions(self, limit: int, starting_after: str | None) -> Page:
-        rows = sorted((r for r in self._live_restrictions()
-                       if starting_after is None or r.id > starting_after), key=lambda r: r.id)
-        return Page(rows[:limit], len(rows) > limit)
-
-    def restrictions_for(self, inns: list[str]) -> list[Restriction]:
-        return [r for r in self._live_restrictions() if r.inn in inns]
 
     # --- idempotency and settings ----------------------------------------------------------
 
