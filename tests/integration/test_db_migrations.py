@@ -43,7 +43,7 @@ def test_downgrade_and_upgrade_again(database: Database) -> None:
 def test_migrate_twice_is_a_no_op(database: Database) -> None:
     database.migrate()
     with database.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -65,5 +65,14 @@ def test_0002_downgrades_to_0001_and_back(database: Database) -> None:
     tables = set(inspect(database.engine).get_table_names())
     assert "restrictions" not in tables and "user_sessions" not in tables
     assert "inn" not in {c["name"] for c in inspect(database.engine).get_columns("resellers")}
+    database.migrate()
+    assert _diff(database) == []
+
+
+def test_0003_downgrades_to_0002_and_back(database: Database) -> None:
+    """The unused indexes come back on downgrade and go again on upgrade."""
+    database.downgrade("0002")
+    names = {ix["name"] for ix in inspect(database.engine).get_indexes("subscriptions")}
+    assert "ix_subscriptions_status_period_end" in names
     database.migrate()
     assert _diff(database) == []

@@ -169,8 +169,6 @@ subscriptions = Table(
     Column("reseller_path", Text, nullable=False),
     Column("version", Integer, nullable=False),
     _created_at(),
-    Index("ix_subscriptions_status_charged_until", "status", "charged_until"),
-    Index("ix_subscriptions_status_period_end", "status", "period_end"),
     Index("ix_subscriptions_due_on", "due_on"),
     _path_index("ix_subscriptions_reseller_path", "reseller_path"),
 )
@@ -197,7 +195,6 @@ operations = Table(
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_operations_subscription_id_seq", "subscription_id", "seq"),
-    Index("ix_operations_status_effective_on", "status", "effective_on"),
 )
 
 charge_lines = Table(
