@@ -8,6 +8,7 @@ most of the cost of writing a batch."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from typing import Any
@@ -52,20 +53,27 @@ def _operation_row(codec: Codec, op: Operation, customer: str, stamp: Any) -> tu
             stamp, stamp)
 
 
-def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]],
-                today: date, *, make_id: Callable[[str], str] = new_id) -> dict[str, int]:
-    """Store every decision of the batch: new operations (their dedup keys make each action
-    happen once), their lines, operation status changes, and the subscriptions' new state
-    (guarded by their version). Anything written first by another run raises `LostRace`."""
-    conn = uow.connection
-    codec = Codec(conn.dialect)
+@dataclass
+class Encoded:
+    """A batch's rows, encoded and ready to send (see `encode_batch`)."""
+
+    ops: list[tuple[Any, ...]] = field(default_factory=list)
+    lines: list[tuple[Any, ...]] = field(default_factory=list)
+    op_updates: list[tuple[Any, ...]] = field(default_factory=list)
+    subs: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]],
+                 today: date, *, make_id: Callable[[str], str] = new_id) -> Encoded:
+    """Every decision of the batch as rows: new operations, their lines, operation status
+    changes, and the subscriptions' changed columns (grouped by which columns changed). Pure
+    Python: the scheduler does it on the thread that decides, so that the writer thread holds
+    the GIL as little as possible."""
     stamp = codec.timestamp(utcnow())
     day = codec.day(today)
-    ops: list[tuple[Any, ...]] = []
-    lines: list[tuple[Any, ...]] = []
-    op_updates: list[tuple[Any, ...]] = []
-    subs: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-    counts: dict[str, int] = {}
+    out = Encoded()
+    ops, lines, op_updates, subs, counts = out.ops, out.lines, out.op_updates, out.subs, out.counts
     for original, decisions in results:
         customer = original.customer
         for decision in decisions:
@@ -87,16 +95,28 @@ def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]],
                                    upd.operation_id))
         cols, values = changed_columns(codec, original, decisions[-1].subscription)
         subs.setdefault(cols, []).append((*values, original.id, original.version))
+    counts["lines"] = len(lines)
+    return out
+
+
+def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]] | Encoded,
+                today: date, *, make_id: Callable[[str], str] = new_id) -> dict[str, int]:
+    """Store every decision of the batch (or the batch `encode_batch` made of them): new
+    operations (their dedup keys make each action happen once), their lines, operation status
+    changes, and the subscriptions' new state (guarded by their version). Anything written
+    first by another run raises `LostRace`."""
+    conn = uow.connection
+    batch = results if isinstance(results, Encoded) else \
+        encode_batch(Codec(conn.dialect), results, today, make_id=make_id)
     writer = BulkWriter(conn)
-    if ops:
-        written = writer.insert_operations(ops)
-        if written != len(ops):
-            raise LostRace(f"{len(ops) - written} actions were already done")
-    writer.insert_lines(lines)
-    writer.update_operations(op_updates)
-    for cols, rows in subs.items():
+    if batch.ops:
+        written = writer.insert_operations(batch.ops)
+        if written != len(batch.ops):
+            raise LostRace(f"{len(batch.ops) - written} actions were already done")
+    writer.insert_lines(batch.lines)
+    writer.update_operations(batch.op_updates)
+    for cols, rows in batch.subs.items():
         # No column changed still bumps the version: a concurrent run must see the row taken.
         if writer.update_subscriptions(cols, rows) != len(rows):
             raise LostRace("a subscription changed while the batch was decided")
-    counts["lines"] = len(lines)
-    return counts
+    return dict(batch.counts)

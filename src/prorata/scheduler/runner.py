@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.bulk import (
@@ -36,11 +37,11 @@ from prorata.adapters.db.session import utcnow
 from prorata.domain.catalog import Plan
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
 from prorata.domain.engine import run_day as decide_day
-from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Status, Subscription
 from prorata.scheduler import restrictions as party_rules
-from prorata.scheduler.balances import load_balances
-from prorata.scheduler.batch import LostRace, write_batch
+from prorata.scheduler.balances import RunBalances
+from prorata.scheduler.batch import Encoded, encode_batch, write_batch
+from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.services.subscriptions import new_id
 
 log = logging.getLogger(__name__)
@@ -99,26 +100,56 @@ def _decide(shared: DayContext, sub: Subscription, customer: Customer,
     return [Decision(later, None)]
 
 
-def _run_batch(database: Any, shared: DayContext, ids: list[str]) -> Counter[str]:
-    for attempt in range(RETRIES):
-        try:
-            with database.uow() as uow, bulk_cache(uow.connection):
-                conn = uow.connection
-                subs = load_subscriptions(conn, shared.codec, ids, shared.day)
-                custs = load_customers(conn, shared.codec, {s.customer for s in subs})
-                balances = load_balances(conn, custs)
-                results = [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
-                counts = write_batch(uow, results, shared.day)
-                uow.commit()
-                counts["subscriptions"] = len(subs)
-                return Counter(counts)
-        except (LostRace, Conflict, OperationalError) as exc:
-            log.info("batch lost a race (%s); retrying, attempt %d", exc, attempt + 1)
-        except DBAPIError as exc:  # a unique violation raised by a concurrent writer
-            if "unique" not in str(exc).lower() and "duplicate" not in str(exc).lower():
-                raise
-            log.info("batch lost a race (%s); retrying", exc)
-    raise RuntimeError(f"a batch of {len(ids)} subscriptions kept losing races")
+class _Run:
+    """The three ways a batch is handled (see pipeline.py): decided on a read-only unit of
+    work, written on the writer's, or redone in one transaction after a lost race."""
+
+    def __init__(self, database: Any, shared: DayContext) -> None:
+        self.database = database
+        self.shared = shared
+        self.balances = RunBalances()
+
+    def decide(self, ids: list[str]) -> Encoded:
+        """Decided and encoded on this thread: the writer's only sends the rows."""
+        with self.database.uow(read_only=True) as uow, bulk_cache(uow.connection):
+            results = self._decide_in(uow.connection, ids)
+        batch = encode_batch(self.shared.codec, results, self.shared.day)
+        batch.counts["subscriptions"] = len(results)
+        return batch
+
+    def _decide_in(self, conn: Any, ids: list[str]) -> list[tuple[Subscription, list[Any]]]:
+        shared = self.shared
+        subs = load_subscriptions(conn, shared.codec, ids, shared.day)
+        custs = load_customers(conn, shared.codec, {s.customer for s in subs})
+        balances = self.balances.for_customers(conn, custs)
+        return [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
+
+    def write(self, uow: Any, batch: Encoded) -> Counter[str]:
+        counts = write_batch(uow, batch, self.shared.day)
+        uow.commit()
+        return Counter(counts)
+
+    def redo(self, ids: list[str]) -> Counter[str]:
+        """Read, decide and write in one transaction, from fresh state and fresh balances."""
+        for attempt in range(RETRIES):
+            self.balances.forget()
+            try:
+                with self.database.uow() as uow, bulk_cache(uow.connection):
+                    results = self._decide_in(uow.connection, ids)
+                    counts = write_batch(uow, results, self.shared.day)
+                    uow.commit()
+                    counts["subscriptions"] = len(results)
+                    return Counter(counts)
+            except Exception as exc:
+                if not lost_race(exc):
+                    raise
+                log.info("batch lost a race (%s); retrying, attempt %d", exc, attempt + 1)
+        raise RuntimeError(f"a batch of {len(ids)} subscriptions kept losing races")
+
+
+def _can_overlap(database: Any) -> bool:
+    """An in-memory SQLite database is one shared connection: no second thread on it."""
+    return not isinstance(database.engine.pool, StaticPool)
 
 
 def run_day(database: Any, day: date, *, batch_size: int = BATCH,
@@ -127,17 +158,26 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
     with database.uow(read_only=True) as uow:
         ids = _due_ids(uow, day)
         shared = DayContext(uow, day)
-    totals: Counter[str] = Counter()
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start:start + batch_size]
-        totals += _run_batch(database, shared, chunk)
+    chunks = [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)]
+
+    def done(i: int) -> None:
         if progress is not None:
-            progress(min(start + batch_size, len(ids)), len(ids))
+            progress(min((i + 1) * batch_size, len(ids)), len(ids))
+
+    run = _Run(database, shared)
+    totals: Counter[str] = Counter()
+    if len(chunks) > 1 and _can_overlap(database):
+        totals = overlapped(database, run, chunks, done)
+    else:
+        for i, chunk in enumerate(chunks):
+            totals += run.redo(chunk)
+            done(i)
     try:
         with database.uow() as uow:
             conn = uow.connection
-            done = conn.execute(select(scheduler_days.c.day).where(scheduler_days.c.day == day))
-            if done.first() is None:
+            done_day = conn.execute(
+                select(scheduler_days.c.day).where(scheduler_days.c.day == day))
+            if done_day.first() is None:
                 conn.execute(scheduler_days.insert().values(day=day, completed_at=utcnow()))
             uow.commit()
     except IntegrityError:

@@ -1,9 +1,13 @@
 """Bulk writes of the daily run: one statement per table and batch, values pre-encoded by
 `bulk.Codec`.
 
-SQLite gets one `executemany` of a plain statement (qmark) per table: the sqlite3 module loops
-in C. PostgreSQL gets one statement over arrays (`unnest`), sent in binary: a single round trip
-whatever the batch size, and its row count is exact. Inserts of operations skip rows whose
+SQLite gets a few multi-row statements per table (`VALUES (…), (…), …` of up to `_SQLITE_PARAMS`
+parameters; updates join such a list with `UPDATE … FROM`). Not `executemany`, although it is
+as fast alone: the sqlite3 module releases the GIL around every row's step and must win it back
+after each, which crawls while the scheduler's other thread is deciding the next batch; a
+multi-row statement is one step for thousands of rows, run without the GIL. PostgreSQL gets
+one statement over arrays (`unnest`), sent in binary: a single round trip whatever the batch
+size, and its row count is exact. Inserts of operations skip rows whose
 `dedup_key` exists (`ON CONFLICT DO NOTHING`) and answer how many were written, so the caller
 needs no follow-up query to learn whether it lost a race (S12). Subscription updates are
 guarded by id and version and answer how many matched."""
@@ -11,6 +15,7 @@ guarded by id and version and answer how many matched."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
@@ -23,6 +28,10 @@ OPERATION_COLUMNS = ("id", "subscription_id", "customer_id", "type", "status", "
 LINE_COLUMNS = ("id", "customer_id", "subscription_id", "operation_id", "kind", "resource",
                 "description", "period_start", "period_end", "quantity", "unit_price", "amount",
                 "currency", "created_on")
+
+
+# Bound parameters per SQLite statement: the default limit of SQLite ≥ 3.32.
+_SQLITE_PARAMS = 32766
 
 
 class BulkWriter:
@@ -55,15 +64,31 @@ class BulkWriter:
     # --- statements ------------------------------------------------------------------------
 
     def _run(self, sql: str, rows: Sequence[tuple[Any, ...]], key: int | None = None) -> int:
-        """`key`: the position of the column PostgreSQL gets a second time (see `_update`)."""
+        """`key`: the position of the column PostgreSQL gets a second time (see `_update`).
+        On SQLite, `sql` holds `{rows}` where the chunk's `(?, …), …` list goes."""
         if not rows:
             return 0
         if self.sqlite:
-            return int(self.conn.exec_driver_sql(sql, list(rows)).rowcount)
+            return self._run_sqlite(sql, rows)
         arrays = [list(col) for col in zip(*rows, strict=True)]
         if key is not None:
             arrays.append(arrays[key])
         return int(self.conn.exec_driver_sql(sql, tuple(arrays)).rowcount)
+
+    def _run_sqlite(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        width = len(rows[0])
+        size = _SQLITE_PARAMS // width
+        placeholder = f"({', '.join('?' * width)})"
+        count = 0
+        for start in range(0, len(rows), size):
+            part = rows[start:start + size]
+            key = (sql, len(part))
+            text = self._sql.get(key)
+            if text is None:
+                text = self._sql[key] = sql.replace("{rows}", ", ".join([placeholder] * len(part)))
+            params = tuple(chain.from_iterable(part))
+            count += int(self.conn.exec_driver_sql(text, params).rowcount)
+        return count
 
     def _insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
                 tail: str) -> int:
@@ -71,23 +96,35 @@ class BulkWriter:
         if key not in self._sql:
             seq = str(NextSeq(table.name).compile(dialect=self.conn.dialect))
             names = ", ".join(columns)
-            if self.sqlite:
-                values = f"VALUES ({', '.join('?' * len(columns))}, {seq})"
+            if self.sqlite:  # seq: given by `_insert_sqlite`
+                values = "VALUES {rows}"
             else:
                 values = (f"SELECT {', '.join(self._cast(table, c, 'v.') for c in columns)}, "
                           f"{seq} FROM unnest({self._arrays(table, columns)}) "
                           f"AS v({names})")
             self._sql[key] = f"INSERT INTO {table.name} ({names}, seq) {values}{tail}"
+        if self.sqlite:
+            return self._insert_sqlite(table, self._sql[key], rows)
         return self._run(self._sql[key], rows)
+
+    def _insert_sqlite(self, table: Table, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """`NextSeq` is max(rowid) + 1 at each row's insert; read once, it is the same numbers
+        (writers are serialized by the database lock). A row skipped on conflict leaves a gap."""
+        if not rows:
+            return 0
+        base = int(self.conn.exec_driver_sql(
+            f"SELECT coalesce(max(rowid), 0) + 1 FROM {table.name}").scalar_one())
+        return self._run(sql, [(*row, base + i) for i, row in enumerate(rows)])
 
     def _update(self, table: Table, columns: tuple[str, ...], where: tuple[str, ...],
                 rows: Sequence[tuple[Any, ...]], *, bump_version: bool) -> int:
         key = ("update", table.name, columns)
         if key not in self._sql:
-            if self.sqlite:
-                sets = [f"{c} = ?" for c in columns]
-                cond = " AND ".join(f"{c} = ?" for c in where)
-                tail = f" WHERE {cond}"
+            if self.sqlite:  # VALUES columns are named column1, column2, …
+                sets = [f"{c} = v.column{i + 1}" for i, c in enumerate(columns)]
+                cond = " AND ".join(f"{table.name}.{c} = v.column{len(columns) + i + 1}"
+                                    for i, c in enumerate(where))
+                tail = f" FROM (VALUES {{rows}}) AS v WHERE {cond}"
                 prefix = ""
             else:
                 sets = [f"{c} = {self._cast(table, c, 'v.')}" for c in columns]
