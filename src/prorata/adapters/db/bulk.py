@@ -11,13 +11,12 @@ unit of work's transaction is the one used. bulk_write.py sends the writes."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, DateTime
 from sqlalchemy.engine import Dialect
@@ -49,9 +48,22 @@ _JSON_KINDS = frozenset({"json", "prices", "order", "json_or_null", "attributes"
 _BY_FIELD = {f: (col, kind) for f, col, kind in SUB_FIELDS} | {
     "id": ("id", "value"), "customer": ("customer_id", "value"), "version": ("version", "value")}
 _READ = tuple(_BY_FIELD[f.name] for f in fields(Subscription))
-_CUSTOMER_COLUMNS = ("id", "name", "reseller_id", "billing_day", "currency", "inn",
-                     "customer_group", "credit_limit")
-_CustomerRow = namedtuple("_CustomerRow", _CUSTOMER_COLUMNS)  # type: ignore[misc]
+
+
+class _CustomerRow(NamedTuple):
+    """A customers row as `mapping.row_to_customer` reads it (by attribute)."""
+
+    id: str
+    name: str
+    reseller_id: str | None
+    billing_day: int
+    currency: str
+    inn: str | None
+    customer_group: str | None
+    credit_limit: Any  # stored units; `load_customers` makes it a Decimal
+
+
+_CUSTOMER_COLUMNS = _CustomerRow._fields
 _MAX_UNITS = 2**63 - 1
 
 
@@ -226,6 +238,7 @@ def load_customers(conn: Connection, codec: Codec, ids: set[str]) -> dict[str, C
     if not ids:
         return {}
     wanted = sorted(ids)
+    params: tuple[Any, ...]
     if codec.sqlite:
         where, params = f"id IN ({', '.join('?' * len(wanted))})", tuple(wanted)
     else:
@@ -253,7 +266,7 @@ def bulk_cache(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "sqlite":
         yield
         return
-    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         yield
