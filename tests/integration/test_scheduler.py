@@ -141,3 +141,31 @@ def test_grace_period_uses_the_stored_balance_and_payments(database):
     run_through(database, date(2024, 10, 1))  # −93.22: unpaid again, no payment this time
     run_through(database, date(2024, 10, 4))
     assert [_sub(database, s)["status"] for s in ("s0", "s1")] == ["stopped", "stopped"]
+
+
+def test_later_batches_see_the_charges_of_earlier_ones_not_yet_committed(database):
+    # SPEC S7: the writer thread may still be committing s0's batch while s1's is decided;
+    # s1 must count s0's charge all the same. 2 × 11.61 on purchase, then 30.00 each: s0 leaves
+    # −53.22 (within 70), s1 −83.22 (beyond), so s1 alone stops (no grace).
+    _seed(database, n=2, grace_period_days=0)
+    with database.uow() as uow:
+        uow.connection.execute(customers.update().values(credit_limit=Decimal("70")))
+        uow.commit()
+    run_through(database, BOUGHT, batch_size=1)
+    run_through(database, date(2024, 9, 1), batch_size=1)
+    assert [_sub(database, s)["status"] for s in ("s0", "s1")] == ["active", "stopped"]
+
+
+def test_a_writer_error_stops_the_run_and_the_day_stays_open(database, monkeypatch):
+    _seed(database, n=6)
+    run_through(database, BOUGHT)
+
+    def failing(uow, results, today):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runner_module, "write_batch", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_day(database, date(2024, 9, 1), batch_size=2)
+    monkeypatch.undo()
+    assert _count(database, operations, operations.c.type == "prolong") == 0
+    assert run_through(database, date(2024, 9, 1), batch_size=2)["prolong"] == 6

@@ -1,11 +1,12 @@
 """The daily run. For each day: one indexed query finds every subscription due (its `due_on`
-has come), then batches are decided by the pure engine and written with bulk statements.
+has come), then batches are decided by the pure engine and written with bulk statements; a
+writer thread writes and commits each batch while the next one is decided (pipeline.py).
 
 Exactly once (S12) comes from the database, not from memory: every action that creates history
 inserts an operation with a unique dedup key, and every subscription update is guarded by its
 version. A batch that loses a race with a concurrent run is rolled back and decided again from
-the fresh state; a crash loses at most the uncommitted batch, and the day is only marked done
-when every batch is."""
+the fresh state; a crash loses at most the uncommitted batches (the one in flight and the one
+being decided), and the day is only marked done when every batch is."""
 
 from __future__ import annotations
 
