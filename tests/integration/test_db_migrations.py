@@ -76,3 +76,15 @@ def test_0003_downgrades_to_0002_and_back(database: Database) -> None:
     assert "ix_subscriptions_status_period_end" in names
     database.migrate()
     assert _diff(database) == []
+
+
+def test_sqlite_durability_is_full_for_requests_and_normal_for_batches(tmp_path):
+    # API writes must survive a power loss; only the daily run's batches trade fsync for speed.
+    from prorata.adapters.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'sync.db'}")
+    db.migrate()
+    for batch, expected in ((False, 2), (True, 1), (False, 2)):  # FULL = 2, NORMAL = 1
+        with db.uow(batch=batch) as uow:
+            assert uow.connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
+    db.dispose()

@@ -70,7 +70,7 @@ class Writer:
     def _run(self, decided: Any) -> Counter[str]:
         if self._open is None:
             stack = ExitStack()
-            self._uow = stack.enter_context(self._database.uow())
+            self._uow = stack.enter_context(self._database.uow(batch=True))
             stack.enter_context(bulk_cache(self._uow.connection))
             self._open = stack
         try:

@@ -135,7 +135,7 @@ class _Run:
         for attempt in range(RETRIES):
             self.balances.forget()
             try:
-                with self.database.uow() as uow, bulk_cache(uow.connection):
+                with self.database.uow(batch=True) as uow, bulk_cache(uow.connection):
                     results = self._decide_in(uow.connection, ids)
                     counts = write_batch(uow, results, self.shared.day)
                     uow.commit()

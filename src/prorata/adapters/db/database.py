@@ -49,10 +49,6 @@ def _sqlite_engine(url: URL) -> Engine:
         cur = dbapi_conn.cursor()
         if not memory:
             cur.execute("PRAGMA journal_mode=WAL")
-            # Under WAL, NORMAL syncs at checkpoints instead of at every commit: a commit
-            # survives an application crash; a power loss may undo the last few whole
-            # transactions, never tear one (docs/DESIGN.md, "The daily run").
-            cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
@@ -63,7 +59,16 @@ def _sqlite_engine(url: URL) -> Engine:
         # another writer committed in between, and the busy timeout cannot help. IMMEDIATE
         # takes the write lock up front: writers queue instead of failing. Read-only units of
         # work stay DEFERRED so that they never wait for a writer (WAL).
-        read_only = conn.get_execution_options().get("prorata_read_only", False)
+        options = conn.get_execution_options()
+        read_only = options.get("prorata_read_only", False)
+        # Durability per unit of work, set before every BEGIN so a pooled connection never
+        # carries it over. FULL: an acknowledged API write survives a power loss. NORMAL
+        # (daily-run batches only): under WAL it syncs at checkpoints, not at every commit;
+        # a power loss can undo whole recent batches, never tear one, and the rerun redoes
+        # them exactly once (docs/DESIGN.md, "The daily run").
+        if not memory and not read_only:
+            batch = options.get("prorata_batch", False)
+            conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if batch else 'FULL'}")
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
@@ -84,12 +89,13 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+    def uow(self, *, read_only: bool = False, batch: bool = False) -> SqlUnitOfWork:
         """A new unit of work. `read_only` is a promise, not enforced: on SQLite it lets the
         transaction read a snapshot without queueing behind writers. On SQLite two writing
         units of work never overlap — do not open a second one inside the first in the same
-        thread: it would wait for the busy timeout and fail."""
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        thread: it would wait for the busy timeout and fail. `batch` marks the daily run's
+        writes, which on SQLite may trade per-commit fsync for speed (see `_on_begin`)."""
+        return SqlUnitOfWork(self.engine, read_only=read_only, batch=batch)
 
     def alembic_config(self) -> Config:
         """Built in code so that users need no alembic.ini; the migrations ship in the package."""

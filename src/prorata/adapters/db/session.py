@@ -46,9 +46,10 @@ class Session:
     """Owns the connection of one unit of work. The transaction is begun on entry (on SQLite
     that takes the write lock, see database.py) and again lazily after each commit."""
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._batch = batch
         self._conn: Connection | None = None
 
     def __enter__(self) -> Any:
@@ -57,6 +58,8 @@ class Session:
         conn = self._engine.connect()
         if self._read_only:
             conn.execution_options(prorata_read_only=True)
+        if self._batch:
+            conn.execution_options(prorata_batch=True)
         conn.begin()
         self._conn = conn
         return self
