@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any
 
 from prorata.adapters.db.bulk import SUB_FIELDS, Codec, same, units
@@ -27,19 +27,36 @@ class LostRace(Exception):
 
 
 _FIELDS = attrgetter(*(f for f, _, _ in SUB_FIELDS))
+_COLUMNS = tuple((column, kind) for _, column, kind in SUB_FIELDS)
+_PLAIN = frozenset({int, str, bool, type(None), date})
 
 
 def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
         tuple[tuple[str, ...], tuple[Any, ...]]:
     """The columns whose stored value differs between `old` (as read) and `new`, encoded.
     Most fields of a new version are the very objects of the old one (`copy_sub`), so the
-    identity test settles them before the stricter comparison."""
+    identity test settles them; the dicts `copy_sub` copies hold the very same values in the
+    same order, which `is_` over both settles without a Python call per value. Anything else
+    gets `same`'s strict comparison: the answer is `same`'s, only cheaper to reach."""
     cols, values = [], []
-    for before, after, (_, column, kind) in zip(_FIELDS(old), _FIELDS(new), SUB_FIELDS,
-                                                strict=True):
-        if before is not after and not same(before, after):
-            cols.append(column)
-            values.append(codec.column(kind, after))
+    for before, after, (column, kind) in zip(_FIELDS(old), _FIELDS(new), _COLUMNS, strict=True):
+        if before is after:
+            continue
+        kind_of = type(before)
+        if kind_of is type(after):
+            if kind_of in _PLAIN:
+                if before == after:
+                    continue
+            elif kind_of is dict:
+                if len(before) == len(after) and list(before) == list(after) and \
+                        all(map(is_, before.values(), after.values())):
+                    continue
+                if same(before, after):
+                    continue
+            elif same(before, after):
+                continue
+        cols.append(column)
+        values.append(codec.column(kind, after))
     return tuple(cols), tuple(values)
 
 

@@ -42,6 +42,7 @@ from prorata.domain.model import Customer, Status, Subscription
 from prorata.scheduler import restrictions as party_rules
 from prorata.scheduler.balances import RunBalances
 from prorata.scheduler.batch import Encoded, encode_batch, write_batch
+from prorata.scheduler.ids import BulkIds
 from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.services.subscriptions import new_id
 
@@ -77,10 +78,10 @@ def _due_ids(uow: Any, day: date) -> list[str]:
 
 
 def _decide(shared: DayContext, sub: Subscription, customer: Customer,
-            balances: dict[str, Decimal]) -> list[Any]:
+            balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id) -> list[Any]:
     plan = shared.plan_for(sub.plan, customer)
     ctx = Context(today=shared.day, subscription=sub, plan=plan, customer=customer,
-                  actor=SYSTEM, new_id=new_id, plans=shared.plans, rates=shared.rates,
+                  actor=SYSTEM, new_id=make_id, plans=shared.plans, rates=shared.rates,
                   restricted=shared.is_restricted(customer, plan),
                   balance=balances.get(customer.id))
     decisions = decide_day(ctx)
@@ -109,12 +110,13 @@ class _Run:
         self.database = database
         self.shared = shared
         self.balances = RunBalances()
+        self.ids = BulkIds()  # decide and redo run on the caller's thread only
 
     def decide(self, ids: list[str]) -> Encoded:
         """Decided and encoded on this thread: the writer's only sends the rows."""
         with self.database.uow(read_only=True) as uow, bulk_cache(uow.connection):
             results = self._decide_in(uow.connection, ids)
-        batch = encode_batch(self.shared.codec, results, self.shared.day)
+        batch = encode_batch(self.shared.codec, results, self.shared.day, make_id=self.ids)
         batch.counts["subscriptions"] = len(results)
         return batch
 
@@ -123,7 +125,7 @@ class _Run:
         subs = load_subscriptions(conn, shared.codec, ids, shared.day)
         custs = load_customers(conn, shared.codec, {s.customer for s in subs})
         balances = self.balances.for_customers(conn, custs)
-        return [(s, _decide(shared, s, custs[s.customer], balances)) for s in subs]
+        return [(s, _decide(shared, s, custs[s.customer], balances, self.ids)) for s in subs]
 
     def write(self, uow: Any, batch: Encoded) -> Counter[str]:
         counts = write_batch(uow, batch, self.shared.day)
@@ -137,7 +139,7 @@ class _Run:
             try:
                 with self.database.uow(batch=True) as uow, bulk_cache(uow.connection):
                     results = self._decide_in(uow.connection, ids)
-                    counts = write_batch(uow, results, self.shared.day)
+                    counts = write_batch(uow, results, self.shared.day, make_id=self.ids)
                     uow.commit()
                     counts["subscriptions"] = len(results)
                     return Counter(counts)
