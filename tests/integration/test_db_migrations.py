@@ -43,7 +43,7 @@ def test_downgrade_and_upgrade_again(database: Database) -> None:
 def test_migrate_twice_is_a_no_op(database: Database) -> None:
     database.migrate()
     with database.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
 
 
 def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -74,6 +74,15 @@ def test_0003_downgrades_to_0002_and_back(database: Database) -> None:
     database.downgrade("0002")
     names = {ix["name"] for ix in inspect(database.engine).get_indexes("subscriptions")}
     assert "ix_subscriptions_status_period_end" in names
+    database.migrate()
+    assert _diff(database) == []
+
+
+def test_0004_downgrades_to_0003_and_back(database: Database) -> None:
+    """The plan index comes back on downgrade and goes again on upgrade."""
+    database.downgrade("0003")
+    names = {ix["name"] for ix in inspect(database.engine).get_indexes("subscriptions")}
+    assert "ix_subscriptions_plan_id" in names
     database.migrate()
     assert _diff(database) == []
 

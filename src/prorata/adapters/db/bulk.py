@@ -187,7 +187,8 @@ class Codec:
             "json_or_null": lambda text: dict(self._json(text)),
             "prices": lambda text: dict(self._prices(text)),
             "order": lambda text: m.order_from_json(m.json_loads(text)),
-            "attributes": lambda text: dict(m.json_loads(text)),
+            # Mostly "{}": no parse for it (values may nest, so others are not shared).
+            "attributes": lambda text: {} if text == "{}" else dict(m.json_loads(text)),
         }
         if self.sqlite:
             by_kind |= {"date": date.fromisoformat, "bool": bool}

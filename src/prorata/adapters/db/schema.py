@@ -140,7 +140,8 @@ subscriptions = Table(
     "subscriptions", metadata,
     _id(),
     Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
-    Column("plan_id", String(64), ForeignKey("plans.id"), nullable=False, index=True),
+    # No index (0004): no query filters by plan, and every daily-run update paid for one.
+    Column("plan_id", String(64), ForeignKey("plans.id"), nullable=False),
     Column("period", String(16), nullable=True),
     Column("billing_type", String(32), nullable=False),
     Column("status", String(32), nullable=False),
