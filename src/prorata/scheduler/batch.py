@@ -13,9 +13,8 @@ from datetime import date
 from operator import attrgetter, is_
 from typing import Any
 
-from prorata.adapters.db.bulk import SUB_FIELDS, Codec, same, units
+from prorata.adapters.db.bulk import SUB_FIELDS, Codec, json_text, same, units
 from prorata.adapters.db.bulk_write import BulkWriter
-from prorata.adapters.db.mapping import json_dumps
 from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
 from prorata.domain.model import LineKind, Operation, Subscription
@@ -63,9 +62,9 @@ def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
 def _operation_row(codec: Codec, op: Operation, customer: str, stamp: Any) -> tuple[Any, ...]:
     """As `SqlUnitOfWork.add_operations` writes it (`mapping.operation_values` and the
     Core types); params are plain JSON (strings, numbers, dicts), so dumping them once is
-    the same text as dumping `mapping.jsonable(params)`."""
+    the same text as dumping `mapping.jsonable(params)` (`json_text` is `mapping.json_dumps`)."""
     return (op.id, op.subscription, customer, op.type, op.status.value, op.actor,
-            json_dumps(op.params), codec.day(op.effective_on), codec.day(op.created_on),
+            json_text(op.params), codec.day(op.effective_on), codec.day(op.created_on),
             units(op.amount), op.currency, op.error_code, op.error_message, op.dedup_key,
             stamp, stamp)
 

@@ -42,6 +42,7 @@ from prorata.domain.model import Customer, Status, Subscription
 from prorata.scheduler import restrictions as party_rules
 from prorata.scheduler.balances import RunBalances
 from prorata.scheduler.batch import Encoded, encode_batch, write_batch
+from prorata.scheduler.gc_pause import fewer_collections
 from prorata.scheduler.ids import BulkIds
 from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.services.subscriptions import new_id
@@ -169,12 +170,13 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
 
     run = _Run(database, shared)
     totals: Counter[str] = Counter()
-    if len(chunks) > 1 and _can_overlap(database):
-        totals = overlapped(database, run, chunks, done)
-    else:
-        for i, chunk in enumerate(chunks):
-            totals += run.redo(chunk)
-            done(i)
+    with fewer_collections():
+        if len(chunks) > 1 and _can_overlap(database):
+            totals = overlapped(database, run, chunks, done)
+        else:
+            for i, chunk in enumerate(chunks):
+                totals += run.redo(chunk)
+                done(i)
     try:
         with database.uow() as uow:
             conn = uow.connection

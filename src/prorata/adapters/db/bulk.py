@@ -11,6 +11,7 @@ unit of work's transaction is the one used. bulk_write.py sends the writes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -64,6 +65,10 @@ class _CustomerRow(NamedTuple):
 
 
 _CUSTOMER_COLUMNS = _CustomerRow._fields
+# `mapping.json_dumps` is `json.dumps` with non-default arguments, which builds a JSONEncoder
+# on every call; one encoder with the very same settings writes the same text without that.
+json_text = json.JSONEncoder(default=m._default, separators=(",", ":"),
+                             ensure_ascii=False).encode
 _MAX_UNITS = 2**63 - 1
 
 
@@ -148,14 +153,14 @@ class Codec:
         if kind == "bool":
             return self.flag(value)
         if kind == "prices":
-            return m.json_dumps(m.prices_to_json(value))
+            return json_text(m.prices_to_json(value))
         if kind == "order":
-            return None if value is None else m.json_dumps(m.order_to_json(value))
+            return None if value is None else json_text(m.order_to_json(value))
         if kind == "json_or_null" and value is None:
             return None
         if kind == "attributes":
-            return m.json_dumps(m.jsonable(value))
-        return m.json_dumps(dict(value))
+            return json_text(m.jsonable(value))
+        return json_text(dict(value))
 
     def json_select(self, column: str) -> str:
         return column if self.sqlite else f"{column}::text"
