@@ -79,10 +79,12 @@ def test_0003_downgrades_to_0002_and_back(database: Database) -> None:
 
 
 def test_0004_downgrades_to_0003_and_back(database: Database) -> None:
-    """The plan index comes back on downgrade and goes again on upgrade."""
+    """The plan and operation-customer indexes come back on downgrade and go again."""
     database.downgrade("0003")
     names = {ix["name"] for ix in inspect(database.engine).get_indexes("subscriptions")}
     assert "ix_subscriptions_plan_id" in names
+    names = {ix["name"] for ix in inspect(database.engine).get_indexes("operations")}
+    assert "ix_operations_customer_id" in names
     database.migrate()
     assert _diff(database) == []
 

@@ -179,7 +179,8 @@ operations = Table(
     _id(),
     Column("subscription_id", String(64), _deferred_fk("subscriptions.id"), nullable=False),
     # Filled from the subscription; NULL only while the subscription is not yet written.
-    Column("customer_id", String(64), nullable=True, index=True),
+    # No index of its own (0004): found through the subscription's.
+    Column("customer_id", String(64), nullable=True),
     Column("type", String(32), nullable=False),
     Column("status", String(32), nullable=False),
     Column("actor", String(200), nullable=False),
