@@ -15,6 +15,7 @@ from prorata.domain.model import Customer
 from prorata.domain.plans import build_plan
 from prorata.scheduler import run_day, run_through
 from prorata.scheduler import runner as runner_module
+from prorata.scheduler.batch import LostRace
 from prorata.services.ports import OPERATOR
 from prorata.services.subscriptions import create_subscription, get_subscription
 
@@ -49,6 +50,13 @@ def _count(database, table, *where) -> int:
 def _sub(database, sub_id: str = "s0") -> dict:
     with database.uow(read_only=True) as uow:
         return get_subscription(uow, OPERATOR, sub_id, BOUGHT)
+
+
+def _holds(batch, sub_id: str) -> bool:
+    """Whether an encoded batch (or a redone batch's results) writes subscription `sub_id`."""
+    if isinstance(batch, list):
+        return any(sub.id == sub_id for sub, _ in batch)
+    return any(row[1] == sub_id for row in batch.ops)
 
 
 def test_a_year_of_monthly_life_is_charged_once_per_billing_day(database):
@@ -169,3 +177,43 @@ def test_a_writer_error_stops_the_run_and_the_day_stays_open(database, monkeypat
     monkeypatch.undo()
     assert _count(database, operations, operations.c.type == "prolong") == 0
     assert run_through(database, date(2024, 9, 1), batch_size=2)["prolong"] == 6
+
+
+def test_a_lost_race_redoes_the_batch_and_the_one_in_flight_after_it(database, monkeypatch):
+    # SPEC S12 with two writers (PostgreSQL): batch 1 loses a race while batch 2 is already
+    # sent; batch 2 must not commit before batch 1, so both are redone, each exactly once.
+    _seed(database, n=8)
+    run_through(database, BOUGHT)
+    real = runner_module.write_batch
+    lost: list[str] = []
+
+    def losing(uow, results, today, **kwargs):
+        if not lost and _holds(results, "s2"):
+            lost.append("s2")
+            raise LostRace("a concurrent run was first")
+        return real(uow, results, today, **kwargs)
+
+    monkeypatch.setattr(runner_module, "write_batch", losing)
+    report = run_day(database, date(2024, 9, 1), batch_size=2)
+    assert report["prolong"] == 8
+    assert report["subscriptions"] == 8
+    assert _count(database, operations, operations.c.type == "prolong") == 8
+
+
+def test_no_batch_commits_after_an_earlier_one_failed(database, monkeypatch):
+    # Batches commit in order: the one sent while batch 1 fails is rolled back with the run.
+    _seed(database, n=6)
+    run_through(database, BOUGHT)
+    real = runner_module.write_batch
+
+    def failing(uow, results, today):
+        if _holds(results, "s2"):
+            raise RuntimeError("disk full")
+        return real(uow, results, today)
+
+    monkeypatch.setattr(runner_module, "write_batch", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_day(database, date(2024, 9, 1), batch_size=2)
+    monkeypatch.undo()
+    assert _count(database, operations, operations.c.type == "prolong") == 2
+    assert run_through(database, date(2024, 9, 1), batch_size=2)["prolong"] == 4

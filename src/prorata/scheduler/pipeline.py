@@ -2,23 +2,28 @@
 
 A batch costs client work (reading, deciding, encoding: Python, holding the GIL) and database
 work (PostgreSQL's server process; SQLite's C code, which runs with the GIL released). Done one
-after the other they add up; here a writer thread with its own connection writes and commits
-the batches in order while the caller's thread reads and decides the next one, so they
-overlap. At most one batch is in flight: memory stays at two batches.
+after the other they add up; here writer threads with their own connections write and commit
+the batches while the caller's thread reads and decides the next one, so they overlap. SQLite
+has one writer (one write lock). PostgreSQL has two taking turns: batch N+1's statements are
+sent on one connection while batch N commits (its deferred foreign-key checks) on the other,
+so two server processes work at once. Memory stays at three batches.
 
 Exactly once is unchanged: each batch is still one transaction of version-guarded updates and
-dedup-keyed inserts, committed in order. What changes is when a batch is read: before the
-previous batch is committed. That is safe because batches hold disjoint subscriptions, and the
-one thing a batch reads that earlier batches change (balances of customers with a credit
-limit) is carried in memory by `RunBalances`. When a write loses a race, the batch decided
-meanwhile is thrown away (it may have counted the losing batch's charges) and the losing batch
-is redone from fresh state by `redo` — synchronously, read and written in one transaction.
-Any other writer error stops the run with that error."""
+dedup-keyed inserts, and batches commit in order: a writer commits only once the previous
+batch has committed, and rolls back (`Skipped`) if it did not. What changes is when a batch is
+read: before the previous ones are committed. That is safe because batches hold disjoint
+subscriptions, and the one thing a batch reads that earlier batches change (balances of
+customers with a credit limit) is carried in memory by `RunBalances`. When a write loses a
+race, every later batch in flight is rolled back with it (it may have counted the losing
+batch's charges, and it cannot have committed), the batch decided meanwhile is thrown away,
+and each is redone in order from fresh state by `redo` — synchronously, read and written in
+one transaction, once nothing is in flight. Any other writer error stops the run with that
+error, and no later batch commits."""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -44,37 +49,49 @@ def lost_race(exc: BaseException) -> bool:
 class Run(Protocol):
     def decide(self, ids: list[str]) -> Any: ...
     def write(self, uow: Any, decided: Any) -> Counter[str]: ...
+    def commit(self, uow: Any) -> None: ...
     def redo(self, ids: list[str]) -> Counter[str]: ...
+
+
+class Skipped(LostRace):
+    """The batch before this one did not commit: this one is rolled back and redone too."""
 
 
 class Writer:
     """One thread and one unit of work, kept open across batches (committed after each), so
     SQLite's page cache stays warm. After a failure the unit of work is rolled back and closed;
-    the next batch opens a new one."""
+    the next batch opens a new one. A batch is sent at once but committed only after `after`
+    (the previous batch's future, possibly on another writer) has committed."""
 
-    def __init__(self, database: Any, write: Callable[[Any, Any], Counter[str]]) -> None:
+    def __init__(self, database: Any, write: Callable[[Any, Any], Counter[str]],
+                 commit: Callable[[Any], None]) -> None:
         self._database = database
         self._write = write
+        self._commit = commit
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="prorata-writer")
         self._open: ExitStack | None = None
         self._uow: Any = None
 
-    def submit(self, decided: Any) -> Future[Counter[str]]:
-        return self._thread.submit(self._run, decided)
+    def submit(self, decided: Any, after: Future[Counter[str]] | None) -> Future[Counter[str]]:
+        return self._thread.submit(self._run, decided, after)
 
     def close(self) -> None:
         """Waits for the batch in flight, then releases the connection."""
         self._thread.submit(self._release)
         self._thread.shutdown(wait=True)
 
-    def _run(self, decided: Any) -> Counter[str]:
+    def _run(self, decided: Any, after: Future[Counter[str]] | None) -> Counter[str]:
         if self._open is None:
             stack = ExitStack()
             self._uow = stack.enter_context(self._database.uow(batch=True))
             stack.enter_context(bulk_cache(self._uow.connection))
             self._open = stack
         try:
-            return self._write(self._uow, decided)
+            counts = self._write(self._uow, decided)
+            if after is not None and after.exception() is not None:
+                raise Skipped("an earlier batch did not commit")
+            self._commit(self._uow)
+            return counts
         except BaseException:
             self._release()
             raise
@@ -86,33 +103,49 @@ class Writer:
 
 
 def overlapped(database: Any, run: Run, chunks: Sequence[list[str]],
-               done: Callable[[int], None]) -> Counter[str]:
-    """Every chunk decided on this thread and written on the writer's, in order; `done(i)`
-    once chunk i is committed."""
+               done: Callable[[int], None], *, writers: int = 1) -> Counter[str]:
+    """Every chunk decided on this thread and written on a writer's, committed in order;
+    `done(i)` once chunk i is committed. With two writers, a batch's statements are sent while
+    the previous batch commits (PostgreSQL: two server processes at work)."""
     totals: Counter[str] = Counter()
-    writer = Writer(database, run.write)
-    pending: tuple[Future[Counter[str]], int] | None = None
+    pool = [Writer(database, run.write, run.commit) for _ in range(writers)]
+    pending: deque[tuple[Future[Counter[str]], int]] = deque()
     i = 0
     try:
-        while i < len(chunks) or pending is not None:
+        while i < len(chunks) or pending:
             decided = run.decide(chunks[i]) if i < len(chunks) else None
-            if pending is not None:
-                future, j = pending
-                pending = None
+            while pending and (decided is None or len(pending) >= writers):
+                future, j = pending.popleft()
                 try:
                     totals += future.result()
                 except Exception as exc:
                     if not lost_race(exc):
                         raise
+                    # Every later batch in flight fails too (Skipped): wait for them, so that
+                    # everything committed is known before the balances are read again.
+                    redo = [j]
+                    for later, k in pending:
+                        try:
+                            totals += later.result()
+                            done(k)  # pragma: no cover - committed only after j did
+                        except Exception as exc_k:
+                            if not lost_race(exc_k):
+                                raise
+                            redo.append(k)
+                    pending.clear()
                     log.info("batch lost a race (%s); deciding it again", exc)
-                    totals += run.redo(chunks[j])
-                    done(j)
-                    i = j + 1  # the batch decided meanwhile may have counted j's charges
-                    continue
+                    for k in redo:
+                        totals += run.redo(chunks[k])
+                        done(k)
+                    i = redo[-1] + 1  # the batch decided meanwhile may have counted charges
+                    decided = None
+                    break
                 done(j)
             if decided is not None:
-                pending = (writer.submit(decided), i)
+                after = pending[-1][0] if pending else None
+                pending.append((pool[i % writers].submit(decided, after), i))
                 i += 1
     finally:
-        writer.close()
+        for writer in pool:
+            writer.close()
     return totals

@@ -1,12 +1,14 @@
 """The daily run. For each day: one indexed query finds every subscription due (its `due_on`
-has come), then batches are decided by the pure engine and written with bulk statements; a
-writer thread writes and commits each batch while the next one is decided (pipeline.py).
+has come), then batches are decided by the pure engine and written with bulk statements;
+writer threads write and commit the batches, in order, while the next one is decided
+(pipeline.py).
 
 Exactly once (S12) comes from the database, not from memory: every action that creates history
 inserts an operation with a unique dedup key, and every subscription update is guarded by its
 version. A batch that loses a race with a concurrent run is rolled back and decided again from
-the fresh state; a crash loses at most the uncommitted batches (the one in flight and the one
-being decided), and the day is only marked done when every batch is."""
+the fresh state; a crash loses at most the uncommitted batches (those in flight and the one
+being decided, two in flight on PostgreSQL), and the day is only marked done when every
+batch is."""
 
 from __future__ import annotations
 
@@ -129,9 +131,10 @@ class _Run:
         return [(s, _decide(shared, s, custs[s.customer], balances, self.ids)) for s in subs]
 
     def write(self, uow: Any, batch: Encoded) -> Counter[str]:
-        counts = write_batch(uow, batch, self.shared.day)
+        return Counter(write_batch(uow, batch, self.shared.day))
+
+    def commit(self, uow: Any) -> None:
         uow.commit()
-        return Counter(counts)
 
     def redo(self, ids: list[str]) -> Counter[str]:
         """Read, decide and write in one transaction, from fresh state and fresh balances."""
@@ -156,6 +159,12 @@ def _can_overlap(database: Any) -> bool:
     return not isinstance(database.engine.pool, StaticPool)
 
 
+def _writers(database: Any) -> int:
+    """PostgreSQL: two writers, one sending a batch while the other commits the previous one.
+    SQLite has one write lock: a second writer would only wait for it."""
+    return 2 if database.engine.dialect.name == "postgresql" else 1
+
+
 def run_day(database: Any, day: date, *, batch_size: int = BATCH,
             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """All scheduled work of one day. Safe to run again or concurrently."""
@@ -172,7 +181,7 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
     totals: Counter[str] = Counter()
     with fewer_collections():
         if len(chunks) > 1 and _can_overlap(database):
-            totals = overlapped(database, run, chunks, done)
+            totals = overlapped(database, run, chunks, done, writers=_writers(database))
         else:
             for i, chunk in enumerate(chunks):
                 totals += run.redo(chunk)
