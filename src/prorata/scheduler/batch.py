@@ -13,7 +13,7 @@ from datetime import date
 from operator import attrgetter, is_
 from typing import Any
 
-from prorata.adapters.db.bulk import SUB_FIELDS, Codec, json_text, same, units
+from prorata.adapters.db.bulk import PLAIN, SUB_FIELDS, Codec, json_text, same, units
 from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
@@ -27,7 +27,6 @@ class LostRace(Exception):
 
 _FIELDS = attrgetter(*(f for f, _, _ in SUB_FIELDS))
 _COLUMNS = tuple((column, kind) for _, column, kind in SUB_FIELDS)
-_PLAIN = frozenset({int, str, bool, type(None), date})
 
 
 def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
@@ -43,7 +42,7 @@ def changed_columns(codec: Codec, old: Subscription, new: Subscription) -> \
             continue
         kind_of = type(before)
         if kind_of is type(after):
-            if kind_of in _PLAIN:
+            if kind_of in PLAIN:
                 if before == after:
                     continue
             elif kind_of is dict:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, DateTime
 from sqlalchemy.engine import Dialect
 
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.types import SCALE, from_units, to_units
+from prorata.adapters.db.types import MAX_UNITS, MIN_UNITS, SCALE, from_units, to_units
 from prorata.domain.catalog import BillingType
 from prorata.domain.model import Customer, Status, Subscription, UnitPrice
 
@@ -69,7 +69,6 @@ _CUSTOMER_COLUMNS = _CustomerRow._fields
 # on every call; one encoder with the very same settings writes the same text without that.
 json_text = json.JSONEncoder(default=m._default, separators=(",", ":"),
                              ensure_ascii=False).encode
-_MAX_UNITS = 2**63 - 1
 
 
 def units(value: Decimal) -> int:
@@ -79,12 +78,12 @@ def units(value: Decimal) -> int:
         num, den = value.as_integer_ratio()
         if SCALE % den == 0:
             scaled = num * (SCALE // den)
-            if -_MAX_UNITS - 1 <= scaled <= _MAX_UNITS:
+            if MIN_UNITS <= scaled <= MAX_UNITS:
                 return scaled
     return to_units(value)
 
 
-_PLAIN = frozenset({int, str, bool, type(None), date})  # equal and same type: stored alike
+PLAIN = frozenset({int, str, bool, type(None), date})  # equal and same type: stored alike
 
 
 def same(a: Any, b: Any) -> bool:
@@ -96,7 +95,7 @@ def same(a: Any, b: Any) -> bool:
     kind = type(a)
     if kind is not type(b):
         return False
-    if kind in _PLAIN:
+    if kind in PLAIN:
         return bool(a == b)
     if kind is dict:
         if a != b or list(a) != list(b):

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 SCALE = 10_000  # four decimals: the most a unit price may carry (T5)
-_MAX_UNITS = 2**63 - 1
-_MIN_UNITS = -(2**63)
+MAX_UNITS = 2**63 - 1  # what a BIGINT holds
+MIN_UNITS = -(2**63)
 
 
 def to_units(value: Decimal | int) -> int:
@@ -26,7 +26,7 @@ def to_units(value: Decimal | int) -> int:
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{value} has more than 4 decimals and cannot be stored exactly")
     units = int(scaled)
-    if not _MIN_UNITS <= units <= _MAX_UNITS:
+    if not MIN_UNITS <= units <= MAX_UNITS:
         raise ValueError(f"{value} is too large to store")
     return units
 
