@@ -18,7 +18,7 @@ from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
 from prorata.domain.model import LineKind, Operation, Subscription
-from prorata.services.subscriptions import new_id
+from prorata.ids import new_id
 
 
 class LostRace(Exception):

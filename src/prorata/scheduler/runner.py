@@ -41,13 +41,13 @@ from prorata.domain.catalog import Plan
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
 from prorata.domain.engine import run_day as decide_day
 from prorata.domain.model import Customer, Status, Subscription
+from prorata.ids import new_id
 from prorata.scheduler import restrictions as party_rules
 from prorata.scheduler.balances import RunBalances
 from prorata.scheduler.batch import Encoded, encode_batch, write_batch
 from prorata.scheduler.gc_pause import fewer_collections
 from prorata.scheduler.ids import BulkIds
 from prorata.scheduler.pipeline import lost_race, overlapped
-from prorata.services.subscriptions import new_id
 
 log = logging.getLogger(__name__)
 BATCH = 5000  # subscriptions per transaction: fewer commits and customer reads, ~30 MB
