@@ -49,7 +49,6 @@ def lost_race(exc: BaseException) -> bool:
 class Run(Protocol):
     def decide(self, ids: list[str]) -> Any: ...
     def write(self, uow: Any, decided: Any) -> Counter[str]: ...
-    def commit(self, uow: Any) -> None: ...
     def redo(self, ids: list[str]) -> Counter[str]: ...
 
 
@@ -63,11 +62,9 @@ class Writer:
     the next batch opens a new one. A batch is sent at once but committed only after `after`
     (the previous batch's future, possibly on another writer) has committed."""
 
-    def __init__(self, database: Any, write: Callable[[Any, Any], Counter[str]],
-                 commit: Callable[[Any], None]) -> None:
+    def __init__(self, database: Any, write: Callable[[Any, Any], Counter[str]]) -> None:
         self._database = database
         self._write = write
-        self._commit = commit
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="prorata-writer")
         self._open: ExitStack | None = None
         self._uow: Any = None
@@ -90,7 +87,7 @@ class Writer:
             counts = self._write(self._uow, decided)
             if after is not None and after.exception() is not None:
                 raise Skipped("an earlier batch did not commit")
-            self._commit(self._uow)
+            self._uow.commit()
             return counts
         except BaseException:
             self._release()
@@ -108,7 +105,7 @@ def overlapped(database: Any, run: Run, chunks: Sequence[list[str]],
     `done(i)` once chunk i is committed. With two writers, a batch's statements are sent while
     the previous batch commits (PostgreSQL: two server processes at work)."""
     totals: Counter[str] = Counter()
-    pool = [Writer(database, run.write, run.commit) for _ in range(writers)]
+    pool = [Writer(database, run.write) for _ in range(writers)]
     pending: deque[tuple[Future[Counter[str]], int]] = deque()
     i = 0
     try:

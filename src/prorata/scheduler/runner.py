@@ -133,9 +133,6 @@ class _Run:
     def write(self, uow: Any, batch: Encoded) -> Counter[str]:
         return Counter(write_batch(uow, batch, self.shared.day))
 
-    def commit(self, uow: Any) -> None:
-        uow.commit()
-
     def redo(self, ids: list[str]) -> Counter[str]:
         """Read, decide and write in one transaction, from fresh state and fresh balances."""
         for attempt in range(RETRIES):
