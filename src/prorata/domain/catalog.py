@@ -26,6 +26,8 @@ MONTHLY_TYPES = frozenset({BillingType.MONTHLY, BillingType.MONTHLY_COMMITMENT})
 WHOLE_PERIOD_TYPES = frozenset(
     {BillingType.LONG_TERM, BillingType.RESERVATION, BillingType.NON_RECURRING, BillingType.TRIAL}
 )
+# C5: never renews (a non-recurring purchase; a trial only switches to a paid plan).
+NEVER_RENEWS = frozenset({BillingType.NON_RECURRING, BillingType.TRIAL})
 # C5: where a decrease or a downgrade mid-term is refused.
 NO_DECREASE_TYPES = frozenset(
     {BillingType.MONTHLY_COMMITMENT, BillingType.RESERVATION, BillingType.NON_RECURRING}

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prorata.domain import errors as E
-from prorata.domain.catalog import MONTHLY_TYPES, BillingType
+from prorata.domain.catalog import MONTHLY_TYPES, NEVER_RENEWS, BillingType
 from prorata.domain.engine.context import Context
 from prorata.domain.model import TRANSITIONAL, Status
 
 OPERATIONS = ("change_resources", "renew", "prolong", "switch_plan", "stop", "activate",
               "delete", "change_renewal_options", "cancel_switch", "approve", "reject")
 RESTRICTED_OPERATIONS = frozenset({"change_resources", "renew", "switch_plan"})  # P6
-NOT_RENEWABLE_TYPES = frozenset({BillingType.NON_RECURRING, BillingType.TRIAL})
 
 
 def availability(ctx: Context) -> dict[str, str | None]:
@@ -57,7 +56,7 @@ def _renew(ctx: Context) -> str | None:
     sub, settings = ctx.subscription, ctx.plan.settings
     if sub.billing_type is BillingType.TRIAL:
         return E.TRIAL_ONLY_SWITCH
-    if sub.billing_type in NOT_RENEWABLE_TYPES:
+    if sub.billing_type in NEVER_RENEWS:
         return E.NOT_RENEWABLE
     if sub.period_end is None or sub.expires_on is None:
         return E.ENDLESS

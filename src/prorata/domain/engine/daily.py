@@ -1,5 +1,6 @@
-"""The daily run's rules for one subscription and one day, in the order they apply:
-orders taking effect, scheduled switches, prolongation, expiry, deletion, auto-renewal.
+"""The daily run's rules for one subscription and one day, in the order of `STEPS`: orders
+taking effect, scheduled switches, deletion, grace end, prolongation, expiry, auto-renewal.
+When each is due is asked of engine.schedule, the same functions `due_on` uses.
 
 Each step returns a Decision or None. Steps that create history carry a dedup key, unique in
 the database, so a step happens once per subscription and date however often it runs (S12)."""
@@ -7,7 +8,6 @@ the database, so a step happens once per subscription and date however often it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from prorata.domain import errors as E
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
@@ -15,7 +15,13 @@ from prorata.domain.engine.context import Context, Decision, OpUpdate
 from prorata.domain.engine.grace import grace_end, mark_unpaid
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.engine.renewal import apply_renewal_order, renewal_order
-from prorata.domain.engine.schedule import auto_renewal_day, due_on, prolongation_day
+from prorata.domain.engine.schedule import (
+    auto_renewal_day,
+    deletion_day,
+    due_on,
+    expiry_day,
+    prolongation_day,
+)
 from prorata.domain.engine.switching import switch_charge
 from prorata.domain.errors import DomainError
 from prorata.domain.model import LineKind, OpStatus, Status
@@ -73,8 +79,8 @@ def prolongation(ctx: Context) -> Decision | None:
 def expiry(ctx: Context) -> Decision | None:
     """S6: not renewed by `expires_on` → expired the next day."""
     sub = ctx.subscription
-    if sub.status not in (Status.ACTIVE, Status.STOPPED) or sub.period_end is None \
-            or sub.period_end > ctx.today or sub.renewal_order is not None:
+    due = expiry_day(sub)
+    if due is None or due > ctx.today or sub.renewal_order is not None:
         return None
     new = copy_sub(sub, status=Status.EXPIRED, expired_on=sub.period_end, stop_request=None,
                    next_resources=None, prolong_operation=None, scheduled_switch=None)
@@ -87,14 +93,9 @@ def expiry(ctx: Context) -> Decision | None:
 
 def deletion(ctx: Context) -> Decision | None:
     """S6, S9: expired past `expired_renewal_days`, or stopped past `stopped_retention_days`."""
-    sub, settings, day = ctx.subscription, ctx.plan.settings, ctx.today
-    if sub.status is Status.EXPIRED and sub.period_end is not None:
-        due = sub.period_end + timedelta(days=settings.expired_renewal_days)
-    elif sub.status is Status.STOPPED and sub.stopped_on is not None:
-        due = sub.stopped_on + timedelta(days=settings.stopped_retention_days)
-    else:
-        return None
-    if due > day:
+    sub, day = ctx.subscription, ctx.today
+    due = deletion_day(sub, ctx.plan)
+    if due is None or due > day:
         return None
     op = operation(ctx, "delete", OpStatus.COMPLETED, {"reason": sub.status.value}, day, [],
                    dedup_key=f"delete:{sub.id}")

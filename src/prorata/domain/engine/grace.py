@@ -7,13 +7,13 @@ unpaid (docs/DESIGN.md)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from prorata.domain.engine.common import copy_sub, operation
 from prorata.domain.engine.context import Context, Decision
 from prorata.domain.engine.lifecycle import stopped_state
 from prorata.domain.engine.pricing import total
+from prorata.domain.engine.schedule import grace_end_day
 from prorata.domain.model import ChargeLine, OpStatus, Status
 
 NON_PAYMENT = "non_payment"
@@ -48,10 +48,8 @@ def grace_end(ctx: Context) -> Decision | None:
     """At the end of the grace period: still short → stop for non-payment, refunding the
     unused days per C5; paid meanwhile → nothing more to watch."""
     sub = ctx.subscription
-    if sub.unpaid_since is None or sub.status is not Status.ACTIVE:
-        return None
-    due = sub.unpaid_since + timedelta(days=ctx.plan.settings.grace_period_days)
-    if due > ctx.today:
+    due = grace_end_day(sub, ctx.plan)
+    if due is None or due > ctx.today:
         return None
     if not short_of_credit(ctx):
         return Decision(copy_sub(sub, unpaid_since=None), None)

@@ -7,14 +7,12 @@ from datetime import date
 from typing import Any
 
 from prorata.domain.calendar import add_duration, parse_duration
-from prorata.domain.catalog import BillingType, Plan
+from prorata.domain.catalog import NEVER_RENEWS, BillingType, Plan
 from prorata.domain.engine.common import operation, pricer, reference, resolve_amounts
 from prorata.domain.engine.context import Actor, Context, Decision, RateTable
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Customer, LineKind, OpStatus, Status, Subscription
-
-NEVER_RENEW = frozenset({BillingType.NON_RECURRING, BillingType.TRIAL})
 
 
 def start_period(plan: Plan, period: str | None, start: date) -> date | None:
@@ -37,7 +35,7 @@ def purchase(customer: Customer, plan: Plan, body: dict[str, Any], today: date, 
         id=sub_id, customer=customer.id, plan=plan.id, period=period,
         billing_type=plan.billing_type, status=Status.ACTIVE, start_date=today,
         period_start=today, period_end=period_end, anchor_day=today.day, charged_until=None,
-        auto_renew=auto_renew and plan.billing_type not in NEVER_RENEW, resources=amounts,
+        auto_renew=auto_renew and plan.billing_type not in NEVER_RENEWS, resources=amounts,
         prices=prices, high_water=dict(amounts), attributes=dict(attributes),
     )
     ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=actor,

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from prorata.domain.catalog import MONTHLY_TYPES, BillingType, Plan
+from prorata.domain.catalog import MONTHLY_TYPES, NEVER_RENEWS, BillingType, Plan
 from prorata.domain.model import Status, Subscription
-
-NEVER_RENEW = frozenset({BillingType.NON_RECURRING, BillingType.TRIAL, BillingType.PAYG})
 
 
 def is_prolonged(sub: Subscription) -> bool:
@@ -31,28 +29,42 @@ def prolongation_day(sub: Subscription) -> date | None:
 def auto_renewal_day(sub: Subscription, plan: Plan) -> date | None:
     if (sub.status is not Status.ACTIVE or not sub.auto_renew or sub.expires_on is None
             or sub.renewal_order is not None or sub.scheduled_switch is not None
-            or sub.billing_type in NEVER_RENEW):
+            or sub.billing_type in NEVER_RENEWS):
         return None
     return sub.expires_on - timedelta(days=plan.settings.auto_renewal_point)
 
 
+def deletion_day(sub: Subscription, plan: Plan) -> date | None:
+    """S6, S9: expired past `expired_renewal_days`, or stopped past `stopped_retention_days`."""
+    if sub.status is Status.EXPIRED and sub.period_end is not None:
+        return sub.period_end + timedelta(days=plan.settings.expired_renewal_days)
+    if sub.status is Status.STOPPED and sub.stopped_on is not None:
+        return sub.stopped_on + timedelta(days=plan.settings.stopped_retention_days)
+    return None
+
+
+def grace_end_day(sub: Subscription, plan: Plan) -> date | None:
+    """S7: the day an unpaid prolongation's grace period ends."""
+    if sub.status is not Status.ACTIVE or sub.unpaid_since is None:
+        return None
+    return sub.unpaid_since + timedelta(days=plan.settings.grace_period_days)
+
+
+def expiry_day(sub: Subscription) -> date | None:
+    """S6: the day after `expires_on`, for a subscription that could expire."""
+    if sub.status not in (Status.ACTIVE, Status.STOPPED):
+        return None
+    return sub.period_end
+
+
 def due_on(sub: Subscription, plan: Plan) -> date | None:
-    days: list[date] = []
+    """The earliest day any daily step has work: each step asks the same functions, so the
+    two can never disagree."""
     if sub.status is Status.DELETED:
         return None
-    if sub.renewal_order is not None:
-        days.append(sub.renewal_order.effective_on)
-    if sub.scheduled_switch is not None:
-        days.append(sub.scheduled_switch.effective_on)
-    for day in (prolongation_day(sub), auto_renewal_day(sub, plan)):
-        if day is not None:
-            days.append(day)
-    if sub.status in (Status.ACTIVE, Status.STOPPED) and sub.period_end is not None:
-        days.append(sub.period_end)
-    if sub.status is Status.EXPIRED and sub.period_end is not None:
-        days.append(sub.period_end + timedelta(days=plan.settings.expired_renewal_days))
-    if sub.status is Status.ACTIVE and sub.unpaid_since is not None:
-        days.append(sub.unpaid_since + timedelta(days=plan.settings.grace_period_days))
-    if sub.status is Status.STOPPED and sub.stopped_on is not None:
-        days.append(sub.stopped_on + timedelta(days=plan.settings.stopped_retention_days))
-    return min(days) if days else None
+    days = [sub.renewal_order.effective_on if sub.renewal_order else None,
+            sub.scheduled_switch.effective_on if sub.scheduled_switch else None,
+            prolongation_day(sub), auto_renewal_day(sub, plan), expiry_day(sub),
+            deletion_day(sub, plan), grace_end_day(sub, plan)]
+    present = [d for d in days if d is not None]
+    return min(present) if present else None
