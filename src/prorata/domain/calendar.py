@@ -62,10 +62,6 @@ def expires_on(period_end: date | None) -> date | None:
     return None if period_end is None else period_end - ONE_DAY
 
 
-def billing_day_in(year: int, month: int, billing_day: int) -> date:
-    return date(year, month, billing_day)
-
-
 def billing_month_start(day: date, billing_day: int) -> date:
     """The billing day that opens the billing month `day` falls in (T3)."""
     if day.day >= billing_day:

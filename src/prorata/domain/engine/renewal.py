@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from prorata.domain.calendar import add_duration, parse_duration
@@ -86,11 +85,3 @@ def apply_renewal_order(ctx: Context, order_plan: Plan) -> Decision:
                                 "the renewal started a new period"))
     return Decision(subscription=new, operation=None, op_updates=updates)
 
-
-def auto_renewal_due(ctx: Context, day: date) -> bool:
-    """S5.2: on `expires_on − auto_renewal_point` (or later, if a day was missed)."""
-    sub = ctx.subscription
-    if sub.expires_on is None:
-        return False
-    point = sub.expires_on - timedelta(days=ctx.plan.settings.auto_renewal_point)
-    return point <= day <= sub.expires_on
