@@ -56,13 +56,19 @@ class Resource:
                                "period")
         return self.price
 
+    @property
+    def range_text(self) -> str:
+        return f"{self.min}..{'unlimited' if self.max is None else self.max}"
+
+    def fits(self, amount: int) -> bool:
+        return amount >= self.min and (self.max is None or amount <= self.max)
+
     def check_amount(self, amount: int) -> None:
         """C3: amounts outside [min, max] are refused, naming the resource and the range."""
-        if amount < self.min or (self.max is not None and amount > self.max):
-            upper = "unlimited" if self.max is None else str(self.max)
+        if not self.fits(amount):
             raise InvalidInput(
                 AMOUNT_OUT_OF_RANGE,
-                f"{self.name} ({self.id}): {amount} is outside the range {self.min}..{upper}",
+                f"{self.name} ({self.id}): {amount} is outside the range {self.range_text}",
                 f"resources[{self.id}]",
             )
 

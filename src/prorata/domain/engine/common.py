@@ -49,12 +49,11 @@ def resolve_amounts(plan: Plan, given_raw: Any, current: dict[str, int] | None, 
             amount = given[res.id]
         elif current is not None and res.id in current:
             amount = current[res.id]
-            fits = amount >= res.min and (res.max is None or amount <= res.max)
-            if carry_over and not fits:
+            if carry_over and not res.fits(amount):
                 raise InvalidInput(E.RESOURCES_REQUIRED,
                                    f"{res.name} ({res.id}): the current amount {amount} does not"
-                                   f" fit {res.min}..{res.max if res.max is not None else ''};"
-                                   " give a new amount", f"resources[{res.id}]")
+                                   f" fit {res.range_text}; give a new amount",
+                                   f"resources[{res.id}]")
         else:
             amount = res.min
         res.check_amount(amount)

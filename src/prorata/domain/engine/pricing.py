@@ -5,7 +5,7 @@ currency, after conversion at the rate effective on the charge date."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -172,8 +172,6 @@ def cap_refunds(lines: list[ChargeLine], refundable: Decimal | None) -> list[Cha
 
 
 def _with_amount(line: ChargeLine, amount: Decimal) -> ChargeLine:
-    from dataclasses import replace
-
     return replace(line, amount=amount,
                    description=f"{line.description} (limited to the amount charged)")
 
