@@ -217,3 +217,20 @@ def test_no_batch_commits_after_an_earlier_one_failed(database, monkeypatch):
     monkeypatch.undo()
     assert _count(database, operations, operations.c.type == "prolong") == 2
     assert run_through(database, date(2024, 9, 1), batch_size=2)["prolong"] == 4
+
+
+def test_a_batch_that_keeps_losing_stops_the_run_with_the_last_error_as_cause(database,
+                                                                               monkeypatch):
+    # Every OperationalError counts as a lost race; after the retries the run stops, and the
+    # database's own error is kept as the cause rather than dropped.
+    _seed(database, n=2)
+    run_through(database, BOUGHT)
+
+    def always_losing(uow, results, today, **kwargs):
+        raise LostRace("a concurrent run was first")
+
+    monkeypatch.setattr(runner_module, "write_batch", always_losing)
+    with pytest.raises(RuntimeError, match="kept losing races") as caught:
+        run_day(database, date(2024, 9, 1), batch_size=2)
+    assert isinstance(caught.value.__cause__, LostRace)
+    assert _count(database, operations, operations.c.type == "prolong") == 0

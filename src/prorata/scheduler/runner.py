@@ -135,6 +135,7 @@ class _Run:
 
     def redo(self, ids: list[str]) -> Counter[str]:
         """Read, decide and write in one transaction, from fresh state and fresh balances."""
+        last: Exception | None = None
         for attempt in range(RETRIES):
             self.balances.forget()
             try:
@@ -147,8 +148,11 @@ class _Run:
             except Exception as exc:
                 if not lost_race(exc):
                     raise
+                last = exc
                 log.info("batch lost a race (%s); retrying, attempt %d", exc, attempt + 1)
-        raise RuntimeError(f"a batch of {len(ids)} subscriptions kept losing races")
+        # Any OperationalError counts as a lost race: keep the last one as the cause, so that
+        # a database that is simply failing is not reported as contention only.
+        raise RuntimeError(f"a batch of {len(ids)} subscriptions kept losing races") from last
 
 
 def _can_overlap(database: Any) -> bool:
