@@ -17,11 +17,19 @@ from prorata.domain.engine import (
     due_on,
     purchase,
 )
-from prorata.domain.errors import RESTRICTED_PARTY, InvalidInput, NotFound, OperationRefused
+from prorata.domain.engine.pricing import total
+from prorata.domain.errors import (
+    RESTRICTED_PARTY,
+    SUBSCRIPTION_DELETED,
+    InvalidInput,
+    NotFound,
+    OperationRefused,
+)
 from prorata.domain.model import Customer, Status, Subscription
+from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
-from prorata.services.delegation import rules_for
+from prorata.services.delegation import PartyRules, rules_for
 from prorata.services.inputs import choose_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
@@ -54,10 +62,16 @@ def _rates(uow: UnitOfWork, plans: list[Plan], currency: str) -> RateTable:
 
 
 def _context(uow: UnitOfWork, scope: Scope, sub: Subscription, today: date) -> Context:
+    return _context_and_rules(uow, scope, sub, today)[0]
+
+
+def _context_and_rules(uow: UnitOfWork, scope: Scope, sub: Subscription,
+                       today: date) -> tuple[Context, PartyRules]:
     """Everything the engine needs, including what the reseller tree and the restriction lists
     decide for this customer (P3, P6): the subtree's grace period replaces the plans', a
-    listed group needs approval to stop, a listed INN is restricted."""
-    customer = uow.get_customer(scope, sub.customer) or _customer(uow, _OP, sub.customer)
+    listed group needs approval to stop, a listed INN is restricted. A caller who sees the
+    subscription sees its customer (P2), so the customer is loaded in the caller's scope."""
+    customer = _customer(uow, scope, sub.customer)
     stored = _plan(uow, sub.plan)
     rules = rules_for(uow, customer, stored.product)
     plan = rules.plan(stored)
@@ -70,14 +84,12 @@ def _context(uow: UnitOfWork, scope: Scope, sub: Subscription, today: date) -> C
         other = uow.get_plan(plan_id)
         if other is not None:
             plans[other.id] = rules.plan(other)
-    return Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
-                   new_id=new_id, plans=plans,
-                   rates=_rates(uow, list(plans.values()), customer.currency),
-                   restricted=rules.restricted,
-                   stop_needs_approval=rules.stop_needs_approval(customer))
-
-
-_OP = Scope("operator", "operator")
+    ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
+                  new_id=new_id, plans=plans,
+                  rates=_rates(uow, list(plans.values()), customer.currency),
+                  restricted=rules.restricted,
+                  stop_needs_approval=rules.stop_needs_approval(customer))
+    return ctx, rules
 
 
 def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
@@ -132,7 +144,7 @@ def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[st
     if not isinstance(auto_renew, bool):
         raise InvalidInput("invalid_field", "auto_renew must be true or false", "auto_renew")
     if sub.status is Status.DELETED:
-        raise OperationRefused("subscription_deleted", "the subscription is deleted", None)
+        raise OperationRefused(SUBSCRIPTION_DELETED, "the subscription is deleted", None)
     if auto_renew != sub.auto_renew:
         sub.auto_renew = auto_renew
         sub.due_on = due_on(sub, ctx.plan)
@@ -187,8 +199,7 @@ def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
 def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
                     starting_after: str | None) -> Page:
     sub = _load(uow, scope, sub_id)
-    customer = uow.get_customer(scope, sub.customer)
-    currency = customer.currency if customer else "USD"
+    currency = _customer(uow, scope, sub.customer).currency
     page = uow.list_operations(sub.id, limit, starting_after)
     items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
     return Page(items, page.has_more)
@@ -200,9 +211,8 @@ def recommendations(uow: UnitOfWork, scope: Scope, sub_id: str,
     mid-term switch for the rest of the current period. Ordered by the priority the reseller
     tree gives the target (P3, lowest first); a target without one keeps its place in the
     switch targets as its priority."""
-    ctx = _context(uow, scope, _load(uow, scope, sub_id), today)
+    ctx, rules = _context_and_rules(uow, scope, _load(uow, scope, sub_id), today)
     ctx.refundable = uow.net_charged(ctx.subscription.id, ctx.subscription.period_start)
-    rules = rules_for(uow, ctx.customer, ctx.plan.product)
     ranked = []
     for index, target in enumerate(ctx.plan.switch_to):
         chosen = rules.priority(target.plan)
@@ -215,8 +225,8 @@ def recommendations(uow: UnitOfWork, scope: Scope, sub_id: str,
             decision = decide(ctx, {"type": "switch_plan", "plan": target.plan, "timing": "now"})
         except (InvalidInput, OperationRefused):
             continue
-        amount = operation_to_dict(decision.operation, decision.shown,  # type: ignore[arg-type]
-                                   ctx.customer.currency)["amount"]
-        out.append({"plan": target.plan, "priority": priority, "amount": amount,
-                    "currency": ctx.customer.currency})
+        currency = ctx.customer.currency
+        out.append({"plan": target.plan, "priority": priority,
+                    "amount": format_amount(total(decision.shown), currency),
+                    "currency": currency})
     return out
