@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.ids import new_id
 from prorata.adapters.db.types import to_units
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
+from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page, Scope
 from tests.fake_access import FakeAccess
 

@@ -1,7 +1,6 @@
 """The database adapter: SQLAlchemy Core tables, Alembic migrations and the unit of work."""
 
 from prorata.adapters.db.database import Database, default_url, normalize_url
-from prorata.adapters.db.ids import new_id
 from prorata.adapters.db.uow import SqlUnitOfWork
 
-__all__ = ["Database", "SqlUnitOfWork", "default_url", "new_id", "normalize_url"]
+__all__ = ["Database", "SqlUnitOfWork", "default_url", "normalize_url"]

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.ids import new_id
 from prorata.adapters.db.schema import (
     charge_lines,
     exchange_rates,
@@ -21,6 +20,7 @@ from prorata.adapters.db.schema import (
 )
 from prorata.adapters.db.session import Session, chunks, utcnow
 from prorata.domain.model import ChargeLine
+from prorata.ids import new_id
 from prorata.services.ports import Page, Scope
 
 

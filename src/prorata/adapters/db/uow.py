@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, false, func, select, update
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
-from prorata.adapters.db.ids import new_id
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -27,6 +26,7 @@ from prorata.adapters.db.types import to_units
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Operation, Subscription
+from prorata.ids import new_id
 from prorata.services.ports import Page, Scope
 
 ROOT_PATH = "/"  # the reseller path of customers sold by the operator directly
