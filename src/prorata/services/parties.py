@@ -6,6 +6,7 @@ commits once, together with the idempotency record (S12)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from prorata.domain.errors import InvalidInput
@@ -103,7 +104,7 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
         raise ResourceExists("reseller", reseller_id)
     assert name is not None
     uow.add_reseller(reseller_id, name, parent, inn)
-    return {"id": reseller_id, "object": "reseller", "name": name, "parent": parent, "inn": inn}
+    return _reseller_json({"id": reseller_id, "name": name, "parent": parent, "inn": inn})
 
 
 def _only_name(body: dict[str, Any]) -> None:
@@ -119,9 +120,7 @@ def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
                     body: Any) -> dict[str, Any]:
     """PATCH /v1/resellers/{id}: name and registration number. The tree does not move."""
     body = require_object(body)
-    reseller = uow.get_reseller(scope, reseller_id)
-    if reseller is None:
-        raise missing("reseller", reseller_id, "id")
+    reseller = _reseller(uow, scope, reseller_id)
     if scope.kind == "reseller" and scope.party == reseller_id:
         _only_name(body)
     changes: dict[str, Any] = {}
@@ -133,11 +132,15 @@ def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
     return _reseller_json({**reseller, **changes})
 
 
-def get_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
+def _reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
     reseller = uow.get_reseller(scope, reseller_id)
     if reseller is None:
         raise missing("reseller", reseller_id, "id")
-    return _reseller_json(reseller)
+    return reseller
+
+
+def get_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
+    return _reseller_json(_reseller(uow, scope, reseller_id))
 
 
 def _billing_day(body: dict[str, Any]) -> int:
@@ -151,6 +154,11 @@ def _billing_day(body: dict[str, Any]) -> int:
     return value
 
 
+def _credit_limit(raw: Any, currency: str) -> Decimal | None:
+    return None if raw is None else parse_decimal(raw, "credit_limit",
+                                                  places=minor_unit(currency))
+
+
 def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     """POST /v1/customers (P4). The customer's currency is fixed at creation: its charge lines
     and balance are all in that currency (T6)."""
@@ -160,9 +168,7 @@ def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     name = _name(uow, body)
     reseller = _owning_reseller(uow, scope, body, "reseller")
     currency = check_currency(body.get("currency") or "USD")
-    limit_raw = body.get("credit_limit")
-    credit_limit = None if limit_raw is None else parse_decimal(
-        limit_raw, "credit_limit", places=minor_unit(currency))
+    credit_limit = _credit_limit(body.get("credit_limit"), currency)
     if uow.get_customer(OPERATOR, customer_id) is not None:
         raise ResourceExists("customer", customer_id)
     assert name is not None
@@ -188,13 +194,11 @@ def update_customer(uow: UnitOfWork, scope: Scope, customer_id: str,
     changes: dict[str, Any] = {}
     if "name" in body:
         changes["name"] = _name(uow, body)
-    for key, field in (("inn", "inn"), ("group", "group")):
+    for key in ("inn", "group"):
         if key in body:
-            changes[field] = text(body, key, required=False, max_length=MAX_CODE)
+            changes[key] = text(body, key, required=False, max_length=MAX_CODE)
     if "credit_limit" in body:
-        raw = body["credit_limit"]
-        changes["credit_limit"] = None if raw is None else parse_decimal(
-            raw, "credit_limit", places=minor_unit(customer.currency))
+        changes["credit_limit"] = _credit_limit(body["credit_limit"], customer.currency)
     updated = replace(customer, **changes)
     uow.update_customer(updated)
     return customer_to_dict(uow, updated)
