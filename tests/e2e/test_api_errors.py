@@ -176,3 +176,18 @@ def test_generated_garbage_is_never_a_5xx(seeded: TestClient, endpoint: str,
         body = data.draw(json_values)
     response = seeded.request(method, path, json=body)
     assert response.status_code < 500, (endpoint, body, response.text)
+
+
+def test_a_charge_too_large_to_store_is_a_400_not_a_500(api: TestClient) -> None:
+    # SPEC T5 + API.md: the largest price times the largest amount is refused, not a 5xx.
+    api.post("/v1/customers", json={"id": "acme", "name": "Acme"})
+    api.post("/v1/products", json={"id": "m365", "name": "M365"})
+    plan = {"id": "gold", "product": "m365", "name": "Gold", "billing_type": "long_term",
+            "periods": ["P1Y"], "resources": [{"id": "seats", "min": 1, "max": 1_000_000_000,
+                                               "price": "99999999999999.9999"}]}
+    assert api.post("/v1/plans", json=plan).status_code == 200
+    response = api.post("/v1/subscriptions", json={"customer": "acme", "plan": "gold",
+                                                   "resources": {"seats": 1_000_000_000}})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "amount_too_large"
+    assert api.get("/v1/customers/acme").json()["balance"] == "0.00"

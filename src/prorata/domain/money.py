@@ -17,6 +17,9 @@ _MINOR_UNITS = {
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^-?\d{1,14}(\.\d+)?$")
 PRICE_PLACES = 4  # unit prices may carry up to 4 decimals (T5)
+# The largest amount one charge line may carry: storage keeps amounts as value × 10⁴ in a
+# signed 64-bit integer (≈ 9.2 × 10¹⁴), and a line must be refused before it cannot be stored.
+LINE_LIMIT = Decimal(10) ** 14
 ZERO = Decimal("0")
 
 Exact = Fraction | Decimal | int

@@ -13,8 +13,9 @@ from functools import lru_cache
 from prorata.domain.calendar import next_billing_day, split_by_billing_month
 from prorata.domain.catalog import MONTHLY_TYPES, Plan
 from prorata.domain.engine.context import RateTable
+from prorata.domain.errors import InvalidInput
 from prorata.domain.model import ChargeLine, LineKind, UnitPrice
-from prorata.domain.money import PRICE_PLACES, round_ratio
+from prorata.domain.money import LINE_LIMIT, PRICE_PLACES, round_ratio
 
 _PRICE_Q = Decimal(1).scaleb(-PRICE_PLACES)
 _ONE = Decimal(1)
@@ -76,6 +77,10 @@ class Pricer:
     def _line(self, kind: LineKind, description: str, start: date | None, end: date | None,
               quantity: int, unit_price: Decimal, amount: Decimal, rate: Decimal,
               resource: str | None) -> ChargeLine:
+        if abs(amount) >= LINE_LIMIT or abs(unit_price * rate) >= LINE_LIMIT:
+            raise InvalidInput("amount_too_large",
+                               f"a charge of {amount} {self.currency} is beyond what one line "
+                               f"may carry ({LINE_LIMIT})", "resources")
         shown_price = unit_price if rate == 1 else (unit_price * rate).quantize(_PRICE_Q)
         return ChargeLine(kind=kind, description=description, period_start=start,
                           period_end=end, quantity=quantity, unit_price=shown_price,
