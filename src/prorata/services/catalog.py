@@ -109,21 +109,22 @@ def create_plan(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     return _plan_json(plan)
 
 
-def get_plan(uow: UnitOfWork, scope: Scope, plan_id: str) -> dict[str, Any]:
-    """GET /v1/plans/{id}: every setting resolved to its value (C7 defaults filled in)."""
+def _plan(uow: UnitOfWork, plan_id: str) -> Plan:
     plan = uow.get_plan(plan_id)
     if plan is None:
         raise missing("plan", plan_id, "id")
-    return _plan_json(plan)
+    return plan
+
+
+def get_plan(uow: UnitOfWork, scope: Scope, plan_id: str) -> dict[str, Any]:
+    """GET /v1/plans/{id}: every setting resolved to its value (C7 defaults filled in)."""
+    return _plan_json(_plan(uow, plan_id))
 
 
 def update_plan(uow: UnitOfWork, scope: Scope, plan_id: str, body: Any) -> dict[str, Any]:
     """PATCH /v1/plans/{id}. Subscriptions keep the prices they captured (C8), so changing the
     plan never rewrites what a subscription pays before its next renewal or charging period."""
     require_operator(scope)
-    plan = uow.get_plan(plan_id)
-    if plan is None:
-        raise missing("plan", plan_id, "id")
-    updated = patch_plan(plan, body)
+    updated = patch_plan(_plan(uow, plan_id), body)
     uow.update_plan(updated)
     return _plan_json(updated)
