@@ -65,9 +65,7 @@ _PARSERS = {"stop_requires_approval_groups": _groups, "grace_period_days": _grac
             "recommendation_priorities": _priorities}
 
 
-def settings_view(uow: UnitOfWork, reseller_id: str) -> dict[str, Any]:
-    rows = uow.reseller_chain(reseller_id)
-    chain = _chain(rows)
+def _settings_view(reseller_id: str, chain: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     own = chain[-1][1] if chain else {}
     above = effective_settings(chain[:-1])
     effective = effective_settings(chain)
@@ -81,7 +79,7 @@ def get_settings(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, A
     """GET /v1/resellers/{id}/settings: effective values and where each comes from."""
     if uow.get_reseller(scope, reseller_id) is None:
         raise missing("reseller", reseller_id, "id")
-    return settings_view(uow, reseller_id)
+    return _settings_view(reseller_id, _chain(uow.reseller_chain(reseller_id)))
 
 
 def put_settings(uow: UnitOfWork, scope: Scope, reseller_id: str, body: Any) -> dict[str, Any]:
@@ -96,7 +94,8 @@ def put_settings(uow: UnitOfWork, scope: Scope, reseller_id: str, body: Any) -> 
     if conflict is not None:
         raise SettingDelegated(conflict, effective_settings(chain[:-1]).sources[conflict])
     uow.update_reseller(reseller_id, {"settings": wanted})
-    return settings_view(uow, reseller_id)
+    # The chain as stored now, without loading it again: only the reseller's own settings changed.
+    return _settings_view(reseller_id, [*chain[:-1], (reseller_id, wanted)])
 
 
 @dataclass(frozen=True, slots=True)
