@@ -25,6 +25,7 @@ def test_a_payment_raises_the_balance(api):
     ({"amount": "-5.00"}, "invalid_amount"),
     ({"amount": "1.005"}, "too_many_decimals"),
     ({"amount": "10.00", "currency": "EUR"}, "currency_mismatch"),
+    ({"amount": "10.00", "reference": "   "}, "invalid_field"),
 ])
 def test_bad_payments_are_refused(api, body, code):
     setup(api)
@@ -42,6 +43,11 @@ def test_who_may_record_payments(client_factory, db_kind):
     for party in ("customer", "downstream"):
         response = world.clients[party].post("/v1/customers/c-nw/payments", json=body)
         assert response.status_code == 404, party
+    # Out of scope and unknown answer alike, naming the path id, as for GET /v1/customers/{id}.
+    unknown = world.clients["downstream"].post("/v1/customers/nope/payments", json=body)
+    hidden = world.clients["downstream"].post("/v1/customers/c-nw/payments", json=body)
+    assert error_of(unknown)["param"] == error_of(hidden)["param"] == "id"
+    assert error_of(unknown)["code"] == error_of(hidden)["code"]
     assert world.clients["customer"].post("/v1/customers/c-east/payments",
                                           json=body).status_code == 404
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from prorata.domain.errors import InvalidInput, NotFound
+from prorata.domain.errors import InvalidInput
 from prorata.domain.money import format_amount, minor_unit, parse_decimal
-from prorata.services.inputs import OutOfScope, require_object
+from prorata.services.inputs import OutOfScope, missing, require_object, text
 from prorata.services.ports import Scope, UnitOfWork
 
 
@@ -20,7 +20,7 @@ def record_payment(uow: UnitOfWork, scope: Scope, customer_id: str, body: Any,
         raise OutOfScope()  # a customer pays through a gateway, it does not book payments
     customer = uow.get_customer(scope, customer_id)
     if customer is None:
-        raise NotFound("customer", customer_id)
+        raise missing("customer", customer_id, "id")
     currency = body.get("currency") or customer.currency
     if currency != customer.currency:
         raise InvalidInput("currency_mismatch",
@@ -28,10 +28,7 @@ def record_payment(uow: UnitOfWork, scope: Scope, customer_id: str, body: Any,
     amount = parse_decimal(body.get("amount"), "amount", places=minor_unit(currency))
     if amount <= 0:
         raise InvalidInput("invalid_amount", "a payment must be positive", "amount")
-    reference = body.get("reference")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 200):
-        raise InvalidInput("invalid_field", "reference is a text of at most 200 characters",
-                           "reference")
+    reference = text(body, "reference", required=False)
     payment_id = uow.add_payment(customer.id, amount, currency, today, method="manual",
                                  reference=reference)
     return {"id": payment_id, "object": "payment", "customer": customer.id,
