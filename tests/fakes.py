@@ -22,10 +22,11 @@ from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
 from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page, Scope
 from tests.fake_access import FakeAccess
+from tests.fake_events import FakeEvents
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions")
+          "sessions", "restrictions", "events")
 
 
 class FakeDatabase:
@@ -44,7 +45,7 @@ class _Row(dict[str, Any]):
     """A stored row: the domain object under "obj" plus the columns the adapter adds."""
 
 
-class FakeUnitOfWork(FakeAccess):
+class FakeUnitOfWork(FakeAccess, FakeEvents):
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._pending: dict[str, dict[Any, Any]] | None = None

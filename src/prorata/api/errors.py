@@ -57,11 +57,17 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
+    # An unknown field is named first, whatever else is wrong: it is usually a typo of the
+    # field the other errors complain about.
+    errors.sort(key=lambda e: e.get("type") != "extra_forbidden")
     first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid request"}
     if first.get("type") == "json_invalid":
         return error_response(400, "invalid_request_error", "invalid_json",
                               "The request body is not valid JSON")
     param = param_from_loc(first.get("loc", ()))
+    if first.get("type") == "extra_forbidden":
+        return error_response(400, "invalid_request_error", "unknown_parameter",
+                              f"Unknown parameter: {param}", param)
     message = str(first.get("msg", "invalid request"))
     return error_response(400, "invalid_request_error", "invalid_request",
                           f"{param}: {message}" if param else message, param)

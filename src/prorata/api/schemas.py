@@ -3,7 +3,8 @@
 The schemas check shape: types (strict, so `"5"` is not a number and `6.5` is not money),
 lengths and numeric bounds that keep every value inside what the database columns hold.
 Business rules (ranges of a plan, known currencies, decimals of a price) stay in the services,
-which give them stable codes. Unknown fields are ignored (API.md lets clients send more)."""
+which give them stable codes. Unknown fields are refused (400 `unknown_parameter`, naming the
+field): a typo such as `"previw": true` must not silently run the operation for real."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ Days = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ResellerIn(Body):
@@ -198,7 +199,7 @@ class PlanPatchIn(Body):
 
 
 class ExchangeRateIn(Body):
-    model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
     from_: Code = Field(alias="from", examples=["EUR"])
     to: Code = Field(examples=["USD"])
@@ -229,6 +230,7 @@ class OperationIn(Body):
     period: Period | None = None
     plan: Ident | None = None
     timing: Code | None = Field(default=None, description="now | end_of_cycle | renewal")
+    reason: Text | None = Field(default=None, description="reject: why (shown in the history)")
     preview: bool = False
 
 

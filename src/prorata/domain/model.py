@@ -163,3 +163,19 @@ class Operation:
     error_code: str | None = None
     error_message: str | None = None
     dedup_key: str | None = None
+
+
+@dataclass(slots=True)
+class Event:
+    """R2/R3: something happened that people may be told about. Written in the same transaction
+    as the change that causes it (an outbox), delivered later by the worker. `dedup_key`
+    (unique in the database) makes an event that the daily run emits happen once per
+    subscription and day, however often the run repeats (S12)."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    customer: str | None = None
+    subscription: str | None = None
+    dedup_key: str | None = None
+    id: str | None = None
+    created_on: date | None = None

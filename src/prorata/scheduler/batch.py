@@ -75,6 +75,7 @@ class Encoded:
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     op_updates: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
     subs: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -108,9 +109,17 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]
             for upd in decision.op_updates:
                 op_updates.append((upd.status.value, upd.error_code, upd.error_message, stamp,
                                    upd.operation_id))
+            for event in decision.events:
+                event.id = event.id or make_id("evt")
+                out.events.append((event.id, event.type, event.customer or customer,
+                                   event.subscription or original.id, json_text(event.data),
+                                   codec.day(event.created_on or today), stamp,
+                                   event.dedup_key))
         cols, values = changed_columns(codec, original, decisions[-1].subscription)
         subs.setdefault(cols, []).append((*values, original.id, original.version))
     counts["lines"] = len(lines)
+    if out.events:
+        counts["events"] = len(out.events)
     return out
 
 
@@ -129,6 +138,8 @@ def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]] | E
         if written != len(batch.ops):
             raise LostRace(f"{len(batch.ops) - written} actions were already done")
     writer.insert_lines(batch.lines)
+    if batch.events and writer.insert_events(batch.events) != len(batch.events):
+        raise LostRace("some of the batch's events were already emitted")
     writer.update_operations(batch.op_updates)
     for cols, rows in batch.subs.items():
         # No column changed still bumps the version: a concurrent run must see the row taken.

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from prorata.domain.catalog import Plan
-from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
+from prorata.domain.model import ChargeLine, Customer, Event, Operation, Subscription
 from prorata.domain.parties import Restriction
 
 
@@ -92,6 +92,11 @@ class UnitOfWork(Protocol):
     def net_charged(self, sub_id: str, since: date | None) -> Decimal:
         """Sum of the subscription's lines whose service period starts on/after `since`."""
     def add_rate(self, src: str, dst: str, rate: Decimal, effective_from: date) -> None: ...
+
+    # events (R2, R3): the outbox, written with the change that causes them
+    def add_events(self, events: list[Event]) -> int:
+        """Stores them (ids set on the objects); an event whose `dedup_key` is taken is
+        skipped. Answers how many were written."""
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         """Every rate of the pair, oldest first."""
 

@@ -186,6 +186,11 @@ def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
              for ln in decision.lines]
     if lines:
         uow.add_lines(lines)
+    if decision.events:
+        uow.add_events([replace(e, customer=e.customer or customer.id,
+                                subscription=e.subscription or decision.subscription.id,
+                                created_on=e.created_on or today)
+                        for e in decision.events])
     for update in decision.op_updates:
         stored = uow.get_operation(update.operation_id)
         if stored is None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
-from prorata.adapters.db.schema import NextSeq, charge_lines, operations, subscriptions
+from prorata.adapters.db.schema import NextSeq, charge_lines, events, operations, subscriptions
 
 OPERATION_COLUMNS = ("id", "subscription_id", "customer_id", "type", "status", "actor", "params",
                      "effective_on", "created_on", "amount", "currency", "error_code",
@@ -28,6 +28,9 @@ OPERATION_COLUMNS = ("id", "subscription_id", "customer_id", "type", "status", "
 LINE_COLUMNS = ("id", "customer_id", "subscription_id", "operation_id", "kind", "resource",
                 "description", "period_start", "period_end", "quantity", "unit_price", "amount",
                 "currency", "created_on")
+
+EVENT_COLUMNS = ("id", "type", "customer_id", "subscription_id", "data", "created_on",
+                 "created_at", "dedup_key")
 
 
 # Bound parameters per SQLite statement: the default limit of SQLite ≥ 3.32.
@@ -50,6 +53,11 @@ class BulkWriter:
 
     def insert_lines(self, rows: Sequence[tuple[Any, ...]]) -> int:
         return self._insert(charge_lines, LINE_COLUMNS, rows, "")
+
+    def insert_events(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Like operations: an event whose dedup_key is taken is skipped; answers how many
+        were written."""
+        return self._insert(events, EVENT_COLUMNS, rows, " ON CONFLICT (dedup_key) DO NOTHING")
 
     def update_operations(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """(status, error_code, error_message, updated_at, id) per row."""

@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.schema import (
     charge_lines,
+    events,
     exchange_rates,
     idempotency_keys,
     settings,
     subscriptions,
 )
 from prorata.adapters.db.session import Session, chunks, utcnow
-from prorata.domain.model import ChargeLine
+from prorata.domain.model import ChargeLine, Event
 from prorata.ids import new_id
 from prorata.services.ports import Page, Scope
 
@@ -77,6 +78,29 @@ class Ledger(Session):
         if since is not None:
             query = query.where(charge_lines.c.period_start >= since)
         return Decimal(self.connection.execute(query).scalar_one())
+
+    # --- events (R2, R3): the outbox -------------------------------------------------------
+
+    def add_events(self, new: list[Event]) -> int:
+        """Stores events in this transaction; answers how many were written. An event whose
+        `dedup_key` is taken was emitted before and is skipped (exactly once, S12). Events
+        without an id get one (set on the object); without a customer, their subscription's."""
+        if not new:
+            return 0
+        owners = self._customers_of(e.subscription for e in new if e.customer is None)
+        rows = []
+        for event in new:
+            if event.created_on is None:
+                raise ValueError(f"event {event.type!r} has no created_on")
+            event.id = event.id or new_id("evt")
+            customer = event.customer or owners.get(event.subscription or "")
+            rows.append(m.event_values(event) | {"customer_id": customer,
+                                                 "created_at": utcnow()})
+        stmt = self._upsert_insert(events).on_conflict_do_nothing(
+            index_elements=[events.c.dedup_key])
+        with self._unique("event"):
+            self.connection.execute(stmt, rows)
+        return len(self._existing(events.c.id, [r["id"] for r in rows]))
 
     # --- exchange rates (T6) ---------------------------------------------------------------
 

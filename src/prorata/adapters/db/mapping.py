@@ -22,6 +22,7 @@ from prorata.domain.catalog import (
 from prorata.domain.model import (
     ChargeLine,
     Customer,
+    Event,
     LineKind,
     Operation,
     OpStatus,
@@ -271,3 +272,15 @@ def row_to_line(row: Any) -> ChargeLine:
         amount=row.amount, currency=row.currency, resource=row.resource, id=row.id,
         customer=row.customer_id, subscription=row.subscription_id,
         operation=row.operation_id, created_on=row.created_on)
+
+
+def event_values(event: Event) -> dict[str, Any]:
+    return {"id": event.id, "type": event.type, "customer_id": event.customer,
+            "subscription_id": event.subscription, "data": jsonable(event.data),
+            "created_on": event.created_on, "dedup_key": event.dedup_key}
+
+
+def row_to_event(row: Any) -> Event:
+    return Event(type=row.type, data=dict(row.data or {}), customer=row.customer_id,
+                 subscription=row.subscription_id, dedup_key=row.dedup_key, id=row.id,
+                 created_on=row.created_on)

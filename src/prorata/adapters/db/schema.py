@@ -68,6 +68,7 @@ def _next_seq_default(element: NextSeq, compiler: SQLCompiler, **kw: Any) -> str
 # Created on PostgreSQL only (SQLite skips sequences); NextSeq refers to them by name.
 operations_seq = Sequence("operations_seq", metadata=metadata)
 charge_lines_seq = Sequence("charge_lines_seq", metadata=metadata)
+events_seq = Sequence("events_seq", metadata=metadata)
 
 
 def _id() -> Column[str]:
@@ -302,4 +303,25 @@ user_sessions = Table(
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
     Column("expires_at", DateTime(timezone=True), nullable=False),
     _created_at(),
+)
+
+
+# --- 0005: events (SPEC R2, R3) ----------------------------------------------------------------
+
+# The outbox: every event is written in the transaction of the change that causes it, then
+# delivered by the worker. Scoped reads join the customer (P2), so no path is stored here.
+events = Table(
+    "events", metadata,
+    _id(),
+    Column("seq", BigInteger, nullable=False, default=NextSeq("events")),
+    Column("type", String(64), nullable=False),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=True),
+    Column("subscription_id", String(64), _deferred_fk("subscriptions.id"), nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("created_on", Date, nullable=False),  # the business date (the clock's)
+    _created_at(),
+    # "<type>:<subscription>:<date or period>": an event the daily run emits happens once.
+    Column("dedup_key", String(200), nullable=True, unique=True),
+    Index("ix_events_customer_id_seq", "customer_id", "seq"),
+    Index("ix_events_subscription_id_seq", "subscription_id", "seq"),
 )

@@ -12,7 +12,14 @@ from typing import Protocol
 
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import EXCHANGE_RATE_MISSING, OperationRefused
-from prorata.domain.model import ChargeLine, Customer, Operation, OpStatus, Subscription
+from prorata.domain.model import (
+    ChargeLine,
+    Customer,
+    Event,
+    Operation,
+    OpStatus,
+    Subscription,
+)
 
 
 class Actor(Protocol):
@@ -94,6 +101,7 @@ class Decision:
     lines: list[ChargeLine] = field(default_factory=list)   # stored now
     quote: list[ChargeLine] | None = None                  # shown; defaults to `lines`
     op_updates: list[OpUpdate] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # stored with the decision (outbox)
 
     @property
     def shown(self) -> list[ChargeLine]:
