@@ -139,12 +139,13 @@ class FakeUnitOfWork(FakeAccess, FakeEvents):
         return row if row is not None and self._sees_path(scope, row["path"]) else None
 
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None:
+                     inn: str | None = None, email: str | None = None) -> None:
         base = "/" if parent is None else self._path_of(parent)
         if base is None:
             raise LookupError(f"no reseller {parent!r}")
         row: dict[str, Any] = {"id": reseller_id, "name": name, "parent": parent, "inn": inn,
-                               "settings": {}, "path": f"{base}{quote(reseller_id, safe='')}/"}
+                               "settings": {}, "email": email,
+                               "path": f"{base}{quote(reseller_id, safe='')}/"}
         self._insert("resellers", reseller_id, row, f"reseller {reseller_id!r}")
 
     def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
@@ -158,7 +159,7 @@ class FakeUnitOfWork(FakeAccess, FakeEvents):
         row = self._get("resellers", reseller_id)
         if row is not None:
             row.update({k: m.jsonable(v) for k, v in changes.items()
-                        if k in ("name", "inn", "settings")})
+                        if k in ("name", "inn", "settings", "email")})
             self._put("resellers", reseller_id, row)
 
     def update_customer(self, customer: Customer) -> None:

@@ -50,13 +50,13 @@ class UnitOfWork(Protocol):
 
     # parties
     def get_reseller(self, scope: Scope, reseller_id: str) -> dict[str, Any] | None:
-        """{id, name, parent, path, inn, settings} if the reseller is in `scope`."""
+        """{id, name, parent, path, inn, settings, email} if the reseller is in `scope`."""
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None: ...
+                     inn: str | None = None, email: str | None = None) -> None: ...
     def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
         """The reseller and its ancestors, top first, unscoped (for P3/P6 rules only)."""
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
-        """Changes name, inn and/or settings."""
+        """Changes name, inn, settings and/or email."""
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None: ...
     def add_customer(self, customer: Customer) -> None: ...
     def update_customer(self, customer: Customer) -> None:

@@ -34,7 +34,7 @@ ROOT_PATH = "/"  # the reseller path of customers sold by the operator directly
 
 def _reseller(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "parent": row.parent_id, "path": row.path,
-            "inn": row.inn, "settings": dict(row.settings or {})}
+            "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
 class SqlUnitOfWork(Access):
@@ -85,14 +85,15 @@ class SqlUnitOfWork(Access):
         return sorted((_reseller(r) for r in rows), key=lambda r: len(r["path"]))
 
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
-        """`changes` among name, inn, settings; the tree (parent, path) never changes."""
-        allowed = {k: v for k, v in changes.items() if k in ("name", "inn", "settings")}
+        """`changes` among name, inn, settings, email; the tree (parent, path) never changes."""
+        allowed = {k: v for k, v in changes.items()
+                   if k in ("name", "inn", "settings", "email")}
         if allowed:
             self.connection.execute(
                 update(resellers).where(resellers.c.id == reseller_id).values(**allowed))
 
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None:
+                     inn: str | None = None, email: str | None = None) -> None:
         base = ROOT_PATH
         if parent is not None:
             parent_path = self._path_of(parent)
@@ -100,7 +101,8 @@ class SqlUnitOfWork(Access):
                 raise LookupError(f"no reseller {parent!r}")
             base = parent_path
         row = {"id": reseller_id, "name": name, "parent_id": parent, "inn": inn,
-               "path": f"{base}{quote(reseller_id, safe='')}/", "created_at": utcnow()}
+               "email": email, "path": f"{base}{quote(reseller_id, safe='')}/",
+               "created_at": utcnow()}
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
