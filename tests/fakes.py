@@ -23,10 +23,11 @@ from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page, Scope
 from tests.fake_access import FakeAccess
 from tests.fake_events import FakeEvents
+from tests.fake_notify import FakeNotify
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions", "events")
+          "sessions", "restrictions", "events", "templates", "endpoints", "deliveries")
 
 
 class FakeDatabase:
@@ -45,7 +46,7 @@ class _Row(dict[str, Any]):
     """A stored row: the domain object under "obj" plus the columns the adapter adds."""
 
 
-class FakeUnitOfWork(FakeAccess, FakeEvents):
+class FakeUnitOfWork(FakeAccess, FakeEvents, FakeNotify):
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._pending: dict[str, dict[Any, Any]] | None = None

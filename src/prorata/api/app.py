@@ -19,6 +19,7 @@ from prorata.api import (
     routes_access,
     routes_admin,
     routes_catalog,
+    routes_notify,
     routes_parties,
     routes_payments,
     routes_subscriptions,
@@ -75,6 +76,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool)
     app.state.clock_lock = threading.Lock()
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
-                   routes_subscriptions, routes_payments, routes_admin):
+                   routes_subscriptions, routes_payments, routes_admin, routes_notify):
         app.include_router(module.router)
     return app

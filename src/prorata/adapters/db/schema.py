@@ -367,6 +367,7 @@ webhook_endpoints = Table(
     Column("enabled", Boolean, nullable=False),
     Column("disabled_reason", Text, nullable=True),
     Column("failures", Integer, nullable=False),  # failed attempts in a row
+    Column("failing_since", DateTime(timezone=True), nullable=True),  # the first of them
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.Text(), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("failing_since", _TS, nullable=True),
         sa.Column("deleted_at", _TS, nullable=True),
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
