@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-
 from prorata.adapters.db.deliveries import Claimed, Outcome, Policy, claim, fan_out, record
 from prorata.adapters.db.session import utcnow
 from prorata.notify import mail, webhooks
@@ -46,9 +44,9 @@ def deliver_due(database: Any, now: datetime, *, force: bool = False,
         blocking = block_private(uow)
     processed = 0
     lease = timedelta(seconds=cfg.lease_seconds)
-    with httpx.Client(timeout=cfg.http_timeout, follow_redirects=False) as client, \
-            ThreadPoolExecutor(max_workers=cfg.senders,
-                               thread_name_prefix="prorata-webhook") as pool:
+    client = webhooks.client(cfg.http_timeout, cfg.senders)
+    with client, ThreadPoolExecutor(max_workers=cfg.senders,
+                                    thread_name_prefix="prorata-webhook") as pool:
         mailer = mail.Mailer(cfg.smtp_url) if cfg.smtp_url else None
         try:
             while batch := claim(database, now, started, force=force, limit=cfg.batch,
@@ -65,7 +63,7 @@ def deliver_due(database: Any, now: datetime, *, force: bool = False,
     return processed
 
 
-def _webhook(client: httpx.Client, item: Claimed, blocking: bool) -> Outcome:
+def _webhook(client: Any, item: Claimed, blocking: bool) -> Outcome:
     assert item.url is not None and item.secret is not None
     refused = delivery_refusal(item.url, blocking)
     if refused is not None:

@@ -12,8 +12,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import urllib3
 from standardwebhooks.webhooks import Webhook
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from prorata.domain.model import Event
 from prorata.services.events import event_to_dict, rfc3339
@@ -36,20 +37,30 @@ def headers(msg_id: str, secret: str, payload: str, now: datetime | None = None)
             "content-type": "application/json", "user-agent": USER_AGENT}
 
 
-def send(client: httpx.Client, url: str, msg_id: str, secret: str,
+def client(timeout: float, connections: int) -> urllib3.PoolManager:
+    """Keep-alive connections shared by the sending threads (urllib3 is thread-safe); no
+    retries or redirects of its own: a retry is a new attempt in the log."""
+    return urllib3.PoolManager(num_pools=64, maxsize=connections, block=False,
+                               retries=False, timeout=urllib3.Timeout(total=timeout))
+
+
+def send(pool: urllib3.PoolManager, url: str, msg_id: str, secret: str,
          payload: str) -> dict[str, Any]:
     """One attempt: {ok, status_code, error, duration_ms}."""
     started = time.perf_counter()
     try:
-        response = client.post(url, content=payload.encode(),
-                               headers=headers(msg_id, secret, payload))
-    except httpx.TimeoutException:
+        response = pool.request("POST", url, body=payload.encode(), redirect=False,
+                                headers=headers(msg_id, secret, payload))
+    except NewConnectionError as exc:  # a subclass of TimeoutError in urllib3 2
+        return _result(False, None, f"cannot connect: {exc}"[:MAX_ERROR], started)
+    except TimeoutError:
         return _result(False, None, "timed out", started)
-    except httpx.HTTPError as exc:
+    except (HTTPError, OSError, ValueError) as exc:
         return _result(False, None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR], started)
-    ok = 200 <= response.status_code < 300
-    error = None if ok else f"HTTP {response.status_code}: {response.text[:200]}"
-    return _result(ok, response.status_code, error, started)
+    ok = 200 <= response.status < 300
+    error = None if ok else \
+        f"HTTP {response.status}: {response.data[:200].decode('utf-8', 'replace')}"
+    return _result(ok, response.status, error, started)
 
 
 def _result(ok: bool, status: int | None, error: str | None, started: float) -> dict[str, Any]:

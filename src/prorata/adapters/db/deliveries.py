@@ -189,7 +189,7 @@ def claim(database: Any, now: datetime, started: datetime, *, force: bool, limit
                    e.dedup_key, e.created_on, e.created_at.label("event_created_at"))
             .select_from(deliveries.join(events, e.id == d.event_id)
                          .outerjoin(webhook_endpoints, ep.id == d.endpoint_id))
-            .where(d.claim == token).order_by(d.seq)).all()
+            .where(d.id.in_(ids), d.claim == token).order_by(d.seq)).all()
         uow.commit()
     return [Claimed(r.id, token, r.attempts, r.endpoint_id, r.url, r.secret, r.recipient,
                     Event(r.type, dict(r.data or {}), r.customer_id, r.subscription_id,
