@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import select
 import subprocess
 import sys
@@ -112,7 +113,7 @@ class Renderer:
         proc = subprocess.Popen(
             [sys.executable, "-m", "prorata.notify.render_child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, encoding="utf-8", bufsize=1)
+            text=True, encoding="utf-8", bufsize=1, env=_child_env())
         assert proc.stdout is not None
         ready = self._read_line(proc.stdout, START_TIMEOUT)
         if not ready or json.loads(ready) != {"ready": True}:
@@ -132,6 +133,13 @@ class Renderer:
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
+
+
+def _child_env() -> dict[str, str]:
+    """Only what Python needs to start and find its packages: the server's own secrets
+    (database URL, operator key) have no business in the process that runs templates."""
+    keep = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "VIRTUAL_ENV")
+    return {k: v for k, v in os.environ.items() if k in keep}
 
 
 RENDERER = Renderer()

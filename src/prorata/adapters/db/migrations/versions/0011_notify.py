@@ -26,6 +26,7 @@ def upgrade() -> None:
     op.add_column("customers", sa.Column("email", sa.String(320), nullable=True))
     op.add_column("resellers", sa.Column("email", sa.String(320), nullable=True))
     op.add_column("subscriptions", sa.Column("expiry_noticed", sa.Date(), nullable=True))
+    _wake_for_expiry_notices()
     op.add_column("events", sa.Column("dispatched_at", _TS, nullable=True))
     # Events stored before notifications existed are not sent now, months late.
     op.execute(sa.text("UPDATE events SET dispatched_at = CURRENT_TIMESTAMP"))
@@ -106,6 +107,22 @@ def upgrade() -> None:
                                 name="fk_delivery_attempts_delivery_id_deliveries"),
         sa.PrimaryKeyConstraint("delivery_id", "attempt", name="pk_delivery_attempts"),
     )
+
+
+def _wake_for_expiry_notices() -> None:
+    """R4 for subscriptions stored before it: `due_on` (engine.schedule) now includes the
+    notice day, 14 days before expires_on (every plan has the default, the setting is new),
+    or the period start if later. Without this a subscription would next wake on a later
+    day and miss its notice for the current period."""
+    live = "status IN ('active', 'stopped') AND period_end IS NOT NULL"
+    if op.get_bind().dialect.name == "postgresql":
+        notice = "GREATEST(period_end - 15, period_start)"
+        op.execute(sa.text(f"UPDATE subscriptions SET due_on = LEAST(COALESCE(due_on, {notice}),"
+                           f" {notice}) WHERE {live}"))
+    else:  # SQLite keeps dates as ISO text, which orders like the dates
+        notice = "MAX(date(period_end, '-15 days'), period_start)"
+        op.execute(sa.text(f"UPDATE subscriptions SET due_on = MIN(COALESCE(due_on, {notice}),"
+                           f" {notice}) WHERE {live}"))
 
 
 def downgrade() -> None:
