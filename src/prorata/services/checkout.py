@@ -8,6 +8,7 @@ gateway repeats itself, the payment is recorded once."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -34,6 +35,7 @@ from prorata.services.inputs import ID_PATTERN, missing, require_object
 from prorata.services.payments import positive_amount, succeeded_event
 from prorata.services.ports import Scope, UnitOfWork
 
+log = logging.getLogger(__name__)
 MAX_CALLBACK_BYTES = 64 * 1024
 MAX_REFERENCE = 200
 
@@ -101,6 +103,9 @@ def create_session(uow: UnitOfWork, scope: Scope, customer_id: str, body: Any, t
                                            f"{callback_base}/v1/payment-gateways/{name}/callback"))
     except GatewayError as exc:
         raise gateway_error(exc) from exc
+    except Exception as exc:  # an outage or a plugin's bug: refused, nothing stored
+        log.exception("the %s gateway failed to start a payment", name)
+        raise GatewayFailed("gateway_error", "the gateway could not be reached", None) from exc
     if not isinstance(url, str) or not url:
         raise GatewayFailed("gateway_error", "the gateway gave no payment page", None)
     session = replace(session, redirect_url=url)
@@ -131,6 +136,10 @@ def verify(gateways: Gateways, name: str, body: bytes,
         raise InvalidInput("invalid_signature", str(exc) or "bad signature", None) from exc
     except MalformedCallback as exc:
         raise InvalidInput("invalid_callback", str(exc), None) from exc
+    except Exception as exc:  # a plugin's bug: nothing is applied; the gateway will retry
+        log.exception("the %s gateway failed to verify a callback", name)
+        raise InvalidInput("invalid_callback", "the callback could not be verified",
+                           None) from exc
     _check_outcome(outcome)
     return outcome
 

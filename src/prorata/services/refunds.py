@@ -57,8 +57,8 @@ def complete_refund(database: Any, refund_id: str, gateways: Gateways,
                     today: date) -> Refund:
     """Calls the gateway for a pending refund and records the outcome; a refund already
     settled is answered as it is. A gateway that refuses (`GatewayError`) fails the refund and
-    frees its part of the payment; any other error leaves it pending, for a retry: the money
-    may or may not have moved."""
+    frees its part of the payment; any other error leaves it pending (answered as such) for a
+    retry with the same id: the money may or may not have moved."""
     with database.uow(read_only=True) as uow:
         refund = uow.get_refund(refund_id)
         payment = None if refund is None else uow.get_payment(refund.payment)
@@ -78,6 +78,10 @@ def complete_refund(database: Any, refund_id: str, gateways: Gateways,
         status = RefundStatus.SUCCEEDED
     except GatewayError as exc:
         status, message = RefundStatus.FAILED, str(exc) or "the gateway refused the refund"
+    except Exception:  # an outage or a plugin's bug: the money may have moved, or not
+        log.exception("refund %s: the %s gateway failed; left pending for a retry",
+                      refund.id, refund.gateway)
+        return refund
     if reference is not None and (not isinstance(reference, str) or len(reference) > 200):
         reference = str(reference)[:200]
     with database.uow() as uow:

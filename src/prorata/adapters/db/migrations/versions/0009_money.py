@@ -38,15 +38,14 @@ def _payments_up(postgres: bool) -> None:
         batch.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("session_id", sa.String(64), nullable=True))
         batch.add_column(sa.Column("refund_of", sa.String(64), nullable=True))
+    # UPDATE … FROM: PostgreSQL, and SQLite since 3.33 (the bulk writes need it already).
+    op.execute("UPDATE payments SET seq = numbered.n FROM (SELECT id, row_number() OVER "
+               "(ORDER BY created_on, id) AS n FROM payments) AS numbered "
+               "WHERE numbered.id = payments.id")
     if postgres:
         op.execute(sa.schema.CreateSequence(sa.Sequence("payments_seq")))
-        op.execute("UPDATE payments SET seq = numbered.n FROM (SELECT id, row_number() OVER "
-                   "(ORDER BY created_on, id) AS n FROM payments) AS numbered "
-                   "WHERE numbered.id = payments.id")
         op.execute("SELECT setval('payments_seq', coalesce((SELECT max(seq) FROM payments), 0)"
                    " + 1, false)")
-    else:
-        op.execute("UPDATE payments SET seq = rowid")
     with op.batch_alter_table("payments") as batch:
         batch.alter_column("seq", existing_type=sa.BigInteger(), nullable=False)
         batch.create_unique_constraint("uq_payments_session_id", ["session_id"])
