@@ -13,7 +13,7 @@ from typing import Any
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.types import to_units
 from prorata.domain.invoicing import Invoice, InvoiceKind, LineRef
-from prorata.domain.model import ChargeLine, Customer
+from prorata.domain.model import ChargeLine, Customer, Event
 from prorata.domain.payments import PaymentRecord, Refund, RefundStatus, Session, SessionStatus
 from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page
@@ -60,7 +60,7 @@ class FakeMoney:
         return sorted({r["obj"].created_on for r in self._rows("lines")
                        if since <= r["obj"].created_on <= until and r["obj"].id not in taken})
 
-    def add_invoices(self, new: list[Invoice]) -> None:
+    def add_invoices(self, new: list[Invoice], events: list[Event]) -> None:
         sequences = {inv.sequence for inv in self._rows("invoices")}
         taken = set(self._items("invoice_lines"))
         lines = {r["obj"].id for r in self._rows("lines")}
@@ -78,6 +78,7 @@ class FakeMoney:
                          f"invoice {inv.id!r}")
             for line in inv.line_ids:
                 self._put("invoice_lines", line, inv.id)
+        self.add_events(events)  # type: ignore[attr-defined]
 
     def customers_by_id(self, ids: list[str]) -> dict[str, Customer]:
         found = (self._get("customers", cid) for cid in ids)

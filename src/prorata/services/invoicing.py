@@ -54,9 +54,8 @@ def _issue_range(database: Any, day: date, issued_on: date, after: str | None,
                        service_date=day, issued_on=issued_on, new_id=new_id,
                        parties=lambda cid: {"seller": settings.seller,
                                             "customer": _customer_block(known.get(cid), cid)})
-        uow.add_invoices(issued)
+        uow.add_invoices(issued, [_issued_event(inv) for inv in issued])
         uow.set_invoice_counter(last + len(issued))
-        uow.add_events([_issued_event(inv) for inv in issued])
         uow.commit()
         return issued
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from prorata.domain.invoicing import Invoice, LineRef
-from prorata.domain.model import ChargeLine, Customer
+from prorata.domain.model import ChargeLine, Customer, Event
 from prorata.domain.payments import PaymentRecord, Refund, RefundStatus, Session, SessionStatus
 
 if TYPE_CHECKING:  # ports.py imports this module
@@ -29,11 +29,12 @@ class MoneyStore(Protocol):
         in the order they were written."""
     def unissued_days(self, since: date, until: date) -> list[date]:
         """Days in `[since, until]` with a line on no document (cheap: counts compared)."""
-    def add_invoices(self, invoices: list[Invoice]) -> None:
-        """Stores the documents and their lines. `DuplicateKey` if a sequence or a line is
-        already taken (a concurrent issuer won)."""
+    def add_invoices(self, invoices: list[Invoice], events: list[Event]) -> None:
+        """Stores the documents, their lines and their events (outbox, R3). `DuplicateKey` if
+        a sequence or a line is already taken (a concurrent issuer won)."""
     def customers_by_id(self, ids: list[str]) -> dict[str, Customer]:
-        """Unscoped: for the issuer's snapshot of the customer block."""
+        """Unscoped, for the issuer's snapshot of the customer block: id, name, inn, currency
+        and reseller are filled in, the rest left at its default."""
     def get_invoice(self, invoice_id: str) -> Invoice | None:
         """Unscoped: the caller checks the customer against its scope (P2)."""
     def list_invoices(self, customer_id: str, limit: int, starting_after: str | None) -> Page:

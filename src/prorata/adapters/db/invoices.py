@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db.bulk import Codec, json_text, units
+from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -24,10 +26,13 @@ from prorata.adapters.db.schema import (
 )
 from prorata.adapters.db.session import Session, chunks, utcnow
 from prorata.domain.invoicing import Invoice, InvoiceKind, LineRef
-from prorata.domain.model import ChargeLine, Customer
-from prorata.services.ports import Page
+from prorata.domain.model import ChargeLine, Customer, Event
+from prorata.ids import new_id
+from prorata.services.ports import DuplicateKey, Page
 
 COUNTER = "invoices"
+INVOICE_COLUMNS = ("id", "sequence", "number", "kind", "customer_id", "issued_on",
+                   "service_date", "currency", "total", "line_count", "parties", "created_at")
 
 
 def _row_to_invoice(row: Any) -> Invoice:
@@ -86,25 +91,39 @@ class InvoiceStore(Session):
             .group_by(invoices.c.service_date)).all())
         return sorted(day for day, count in written.items() if int(issued.get(day) or 0) < count)
 
-    def add_invoices(self, new: list[Invoice]) -> None:
+    def add_invoices(self, new: list[Invoice], events: list[Event]) -> None:
+        """Driver-level bulk statements (bulk_write.py): the daily run issues one document per
+        customer, and SQLAlchemy's per-row processing would cost more than the SQL."""
         if not new:
             return
-        stamp = utcnow()
-        rows = [{"id": inv.id, "sequence": inv.sequence, "number": inv.number,
-                 "kind": inv.kind.value, "customer_id": inv.customer, "issued_on": inv.issued_on,
-                 "service_date": inv.service_date, "currency": inv.currency,
-                 "total": inv.total, "line_count": len(inv.line_ids),
-                 "parties": m.jsonable(inv.parties), "created_at": stamp} for inv in new]
-        links = [{"line_id": line, "invoice_id": inv.id} for inv in new for line in inv.line_ids]
+        codec = Codec(self.connection.dialect)
+        stamp = codec.timestamp(utcnow())
+        rows = [(inv.id, inv.sequence, inv.number, inv.kind.value, inv.customer,
+                 codec.day(inv.issued_on), codec.day(inv.service_date), inv.currency,
+                 units(inv.total), len(inv.line_ids), json_text(inv.parties), stamp)
+                for inv in new]
+        links = [(line, inv.id) for inv in new for line in inv.line_ids]
+        writer = BulkWriter(self.connection)
         with self._unique("invoice (sequence or line)"):
-            self.connection.execute(invoices.insert(), rows)
-            self.connection.execute(invoice_lines.insert(), links)
+            writer.insert_rows(invoices, INVOICE_COLUMNS, rows)
+            writer.insert_rows(invoice_lines, ("line_id", "invoice_id"), links)
+        for event in events:
+            event.id = event.id or new_id("evt")
+        written = writer.insert_events([
+            (e.id, e.type, e.customer, e.subscription, json_text(e.data), codec.day(e.created_on),
+             stamp, e.dedup_key) for e in events])
+        if written != len(events):
+            raise DuplicateKey("an invoice's event was emitted before")
 
     def customers_by_id(self, ids: list[str]) -> dict[str, Customer]:
+        """Name, registration number and currency: what a document's customer block needs."""
+        c = customers.c
         found: dict[str, Customer] = {}
         for part in chunks(sorted(set(ids))):
-            for row in self.connection.execute(select(customers).where(customers.c.id.in_(part))):
-                found[row.id] = m.row_to_customer(row)
+            for row in self.connection.execute(
+                    select(c.id, c.name, c.inn, c.currency, c.reseller_id).where(c.id.in_(part))):
+                found[row.id] = Customer(row.id, row.name, reseller=row.reseller_id,
+                                         currency=row.currency, inn=row.inn)
         return found
 
     def get_invoice(self, invoice_id: str) -> Invoice | None:
