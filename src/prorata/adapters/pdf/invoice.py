@@ -121,7 +121,7 @@ def _total(pdf: FPDF, invoice: dict[str, Any]) -> None:
     pdf.ln(3)
     pdf.set_font(FONT, "B", 11)
     pdf.set_text_color(*INK)
-    label = "Total credited" if invoice["kind"] == "credit_note" else "Total due"
+    label = "Total credited" if invoice["kind"] == "credit_note" else "Total"
     pdf.cell(0, 7, f"{label} ({invoice['currency']}):  {invoice['total']}", align="R",
              new_x="LMARGIN", new_y="NEXT")
 
