@@ -144,3 +144,18 @@ def test_racing_issuers_and_writers_never_skip_or_repeat_a_number(database):
     invoicing.issue_day(database, DAY, NEXT)  # what the writers added after the last range
     _assert_numbered_once(database)
     assert {d.customer_id for d in _documents(database)} == {f"c{n:04d}" for n in range(120)}
+
+
+def test_a_failing_issue_does_not_hold_up_the_daily_run(database, monkeypatch):
+    # The next days' renewals must not wait for a document: the day is issued a run later.
+    _seed(database, 2)
+    real = invoicing.issue_day
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(invoicing, "issue_day", broken)
+    assert invoicing.issue_for_run(database, NEXT) == {"invoice_failures": 1}
+    monkeypatch.setattr(invoicing, "issue_day", real)
+    assert invoicing.issue_for_run(database, NEXT + ONE) == {"invoices": 2}
+    assert {d.service_date for d in _documents(database)} == {DAY}

@@ -8,6 +8,7 @@ issue rolls its numbers back) and never repeat, and a repeated issue finds nothi
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from prorata.services.inputs import missing, require_object, require_operator
 from prorata.services.ports import DuplicateKey, Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict
 
+log = logging.getLogger(__name__)
 SETTINGS_KEY = "invoices"  # the operator's prefix and seller block, in `settings`
 CUSTOMERS_PER_TRANSACTION = 2000
 # Lines of a day that commit after that day's documents were issued (a request that began
@@ -99,14 +101,21 @@ def _with_retries(database: Any, day: date, issued_on: date, after: str | None,
 
 def issue_for_run(database: Any, today: date) -> dict[str, int]:
     """The daily run's part (B5): yesterday's documents, then any late lines of the days
-    before, each on a later document of its own day."""
+    before, each on a later document of its own day. A failure here is logged, not raised:
+    it must not hold up the next days' renewals and expiries; the days it left undone are
+    found again by the next runs (`LATE_DAYS`) or issued with `prorata invoices issue`."""
     yesterday = today - timedelta(days=1)
-    issued = issue_day(database, yesterday, today)
-    with database.uow(read_only=True) as uow:
-        late = uow.unissued_days(yesterday - timedelta(days=LATE_DAYS),
-                                 yesterday - timedelta(days=1))
-    for day in late:
-        issued += issue_day(database, day, today)
+    try:
+        issued = issue_day(database, yesterday, today)
+        with database.uow(read_only=True) as uow:
+            late = uow.unissued_days(yesterday - timedelta(days=LATE_DAYS),
+                                     yesterday - timedelta(days=1))
+        for day in late:
+            issued += issue_day(database, day, today)
+    except Exception:
+        log.exception("issuing the invoices of %s failed; the next run tries again",
+                      yesterday.isoformat())
+        return {"invoice_failures": 1}
     return {"invoices": issued} if issued else {}
 
 
