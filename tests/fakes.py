@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import quote
 
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.types import to_units
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
@@ -23,11 +22,13 @@ from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page, Scope
 from tests.fake_access import FakeAccess
 from tests.fake_events import FakeEvents
+from tests.fake_money import MONEY_TABLES, FakeMoney
 from tests.fake_notify import FakeNotify
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions", "events", "templates", "endpoints", "deliveries")
+          "sessions", "restrictions", "events", *MONEY_TABLES, "templates", "endpoints",
+          "deliveries")
 
 
 class FakeDatabase:
@@ -46,7 +47,7 @@ class _Row(dict[str, Any]):
     """A stored row: the domain object under "obj" plus the columns the adapter adds."""
 
 
-class FakeUnitOfWork(FakeAccess, FakeEvents, FakeNotify):
+class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._pending: dict[str, dict[Any, Any]] | None = None
@@ -189,16 +190,6 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeNotify):
         charged = sum((r["obj"].amount for r in self._rows("lines")
                        if r["obj"].customer == customer_id), Decimal(0))
         return paid - charged
-
-    def add_payment(self, customer_id: str, amount: Decimal, currency: str, created_on: date,
-                    method: str = "manual", reference: str | None = None,
-                    payment_id: str | None = None) -> str:
-        to_units(amount)
-        pid = payment_id or new_id("pay")
-        row = {"id": pid, "customer": customer_id, "amount": amount, "currency": currency,
-               "created_on": created_on, "method": method, "reference": reference}
-        self._insert("payments", pid, row, f"payment {pid!r}")
-        return pid
 
     # --- catalog ---------------------------------------------------------------------------
 

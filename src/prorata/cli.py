@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from prorata.cli_invoices import app as invoices_app
 from prorata.domain.clock import Clock, SystemClock, TestClock
 
 app = typer.Typer(help="Prorata: subscription lifecycle and billing for cloud-service brokers.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
 DEMO_OPERATOR_KEY = "demo-operator-key"
+app.add_typer(invoices_app, name="invoices")
 
 
 def _database(migrate: bool) -> Any:
@@ -55,6 +57,17 @@ def _operator_key(demo: bool) -> str:
     return key
 
 
+def _gateways(test_mode: bool) -> Any:
+    """The payment gateway plugins, configured from the environment. The `test` gateway's
+    public default secret is good enough only on the test clock or in the demo."""
+    from prorata.adapters.payments.registry import Gateways
+    from prorata.adapters.payments.testing import TEST_MODE_KEY
+
+    config = dict(os.environ)
+    config[TEST_MODE_KEY] = "1" if test_mode else ""
+    return Gateways.load(config)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -77,7 +90,8 @@ def serve(
         console.print("Demo data loaded." if loaded else "Demo data already present.")
     if test_clock:
         console.print(f"Test clock on, today is {clock.today().isoformat()}")
-    uvicorn.run(create_app(database, clock, key, test_clock), host=host, port=port)
+    uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock)),
+                host=host, port=port)
 
 
 @app.command()

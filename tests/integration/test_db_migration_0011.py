@@ -44,9 +44,19 @@ def _seed_before(db: Database) -> None:
                           f"'2025-01-01', {now})"))
 
 
+def _before_0011() -> str:
+    """The revision 0011 follows, whatever the merges chained it to."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(Database("sqlite://").alembic_config())
+    down = scripts.get_revision("0011").down_revision
+    assert isinstance(down, str)
+    return down
+
+
 def test_0011_wakes_old_subscriptions_for_their_notice_and_comes_off_again(
         database: Database) -> None:
-    database.downgrade("0005")
+    database.downgrade(_before_0011())
     assert "templates" not in set(inspect(database.engine).get_table_names())
     _seed_before(database)
     database.migrate()

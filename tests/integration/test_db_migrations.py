@@ -3,6 +3,9 @@ databases: the code queries schema.py, production runs the migration."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -29,7 +32,7 @@ def test_postgres_extras_exist(database: Database) -> None:
         seqs = set(conn.execute(text("SELECT sequencename FROM pg_sequences")).scalars())
         defs = conn.execute(text(
             "SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%path'")).scalars().all()
-    assert {"operations_seq", "charge_lines_seq", "events_seq"} <= seqs
+    assert {"operations_seq", "charge_lines_seq", "events_seq", "payments_seq"} <= seqs
     assert len(defs) == 2 and all("text_pattern_ops" in d for d in defs)
 
 
@@ -108,3 +111,28 @@ def test_sqlite_durability_is_full_for_requests_and_normal_for_batches(tmp_path)
         with db.uow(batch=batch) as uow:
             assert uow.connection.exec_driver_sql("PRAGMA synchronous").scalar() == expected
     db.dispose()
+
+
+def test_0009_downgrades_to_0005_and_back_keeping_payments(database: Database) -> None:
+    """Money (0009) comes off and goes on again; payments made before it get their order
+    number in the order they were made."""
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (id, name, billing_day, currency, created_at) "
+                          "VALUES ('acme', 'Acme', 1, 'USD', CURRENT_TIMESTAMP)"))
+    database.downgrade("0005")
+    tables = set(inspect(database.engine).get_table_names())
+    assert not tables & {"invoices", "invoice_lines", "invoice_counter", "payment_sessions",
+                         "refunds"}
+    with database.engine.begin() as conn:
+        for pid, day in (("p2", "2024-08-21"), ("p1", "2024-08-20")):
+            conn.execute(text("INSERT INTO payments (id, customer_id, amount, currency, "
+                              "created_on, method) VALUES (:id, 'acme', 50000, 'USD', :day, "
+                              "'manual')"), {"id": pid, "day": day})
+    database.migrate()
+    assert _diff(database) == []
+    with database.uow() as uow:
+        assert [p.id for p in uow.list_payments("acme", 10, None).items] == ["p1", "p2"]
+        uow.add_payment("acme", Decimal("1.00"), "USD", date(2024, 8, 22), payment_id="p3")
+        uow.commit()
+    with database.uow(read_only=True) as uow:
+        assert [p.id for p in uow.list_payments("acme", 10, None).items] == ["p1", "p2", "p3"]

@@ -14,11 +14,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from prorata import scheduler
+from prorata.adapters.payments.registry import Gateways
+from prorata.adapters.payments.testing import TEST_MODE_KEY
 from prorata.api import (
     errors,
     routes_access,
     routes_admin,
     routes_catalog,
+    routes_invoices,
     routes_notify,
     routes_parties,
     routes_payments,
@@ -44,7 +47,11 @@ def _scheduler_loop(database: Any, clock: Clock, stop: threading.Event) -> None:
         stop.wait(SCHEDULER_INTERVAL_SECONDS)
 
 
-def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool) -> FastAPI:
+def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
+               gateways: Gateways | None = None) -> FastAPI:
+    """`gateways`: the installed payment gateways, built by the CLI from the environment;
+    by default every plugin with an empty configuration (the `test` gateway on only with the
+    test clock)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -74,8 +81,11 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool)
     app.state.keys = KeyResolver(operator_key)
     app.state.test_clock = test_clock
     app.state.clock_lock = threading.Lock()
+    app.state.gateways = gateways if gateways is not None else \
+        Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
-                   routes_subscriptions, routes_payments, routes_admin, routes_notify):
+                   routes_subscriptions, routes_payments, routes_invoices, routes_admin,
+                   routes_notify):
         app.include_router(module.router)
     return app

@@ -244,3 +244,33 @@ class ClockIn(Body):
 def dump(model: BaseModel) -> dict[str, Any]:
     """What the services receive: only the fields the client sent, under their public names."""
     return model.model_dump(exclude_unset=True, by_alias=True)
+
+
+# --- money (SPEC B2, B3) ---------------------------------------------------------------------
+
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3)]
+
+
+class SellerIn(Body):
+    """The seller block printed on documents issued from now on."""
+
+    name: Text | None = None
+    address: list[Text] | None = Field(default=None, max_length=6)
+    tax_id: Text | None = None
+    email: Text | None = None
+
+
+class InvoiceSettingsIn(Body):
+    invoice_prefix: Annotated[str, StringConstraints(max_length=20, pattern=_PRINTABLE)] | None \
+        = Field(default=None, examples=["INV-"])
+    seller: SellerIn | None = None
+
+
+class PaymentSessionIn(Body):
+    gateway: Code = Field(examples=["test"])
+    amount: Money
+    currency: Currency | None = None
+
+
+class RefundIn(Body):
+    amount: Money | None = Field(default=None, description="default: all that is left")

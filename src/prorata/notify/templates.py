@@ -71,7 +71,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "subscription_deleted": {"plan": "m365-basic", "reason": "requested",
                              "operation": "op_sample"},
     "invoice_issued": {"invoice": "inv_sample", "number": "INV-000001", "kind": "invoice",
-                       "total": "60.00", "currency": "USD", "issued_on": "2025-03-02"},
+                       "total": "60.00", "currency": "USD", "service_date": "2025-03-01"},
     "payment_succeeded": {"payment": "pay_sample", "amount": "60.00", "currency": "USD",
                           "gateway": "test"},
     "payment_failed": {"session": "ps_sample", "amount": "60.00", "currency": "USD",

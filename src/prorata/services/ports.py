@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from prorata.domain.catalog import Plan
 from prorata.domain.model import ChargeLine, Customer, Event, Operation, Subscription
 from prorata.domain.parties import Restriction
+from prorata.services.money_port import MoneyStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class DuplicateKey(Exception):
     """A unique key (operation dedup key, idempotency key, client-chosen id) already exists."""
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(MoneyStore, Protocol):
     """One transaction. `commit()` makes every write visible at once; leaving the `with`
     block without committing rolls everything back."""
 
@@ -62,9 +63,6 @@ class UnitOfWork(Protocol):
     def update_customer(self, customer: Customer) -> None:
         """Writes the editable fields (not id, reseller, currency)."""
     def balance(self, customer_id: str) -> Decimal: ...
-    def add_payment(self, customer_id: str, amount: Decimal, currency: str, created_on: date,
-                    method: str = "manual", reference: str | None = None,
-                    payment_id: str | None = None) -> str: ...
 
     # catalog
     def get_product(self, product_id: str) -> dict[str, Any] | None: ...

@@ -59,6 +59,11 @@ class BulkWriter:
         were written."""
         return self._insert(events, EVENT_COLUMNS, rows, " ON CONFLICT (dedup_key) DO NOTHING")
 
+    def insert_rows(self, table: Table, columns: tuple[str, ...],
+                    rows: Sequence[tuple[Any, ...]]) -> int:
+        """Rows of a table that has no `seq` column (the invoices of the money feature)."""
+        return self._insert(table, columns, rows, "", seq=False)
+
     def update_operations(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """(status, error_code, error_message, updated_at, id) per row."""
         return self._update(operations, ("status", "error_code", "error_message", "updated_at"),
@@ -99,19 +104,21 @@ class BulkWriter:
         return count
 
     def _insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
-                tail: str) -> int:
+                tail: str, *, seq: bool = True) -> int:
         key = ("insert", table.name)
         if key not in self._sql:
-            seq = str(NextSeq(table.name).compile(dialect=self.conn.dialect))
+            next_seq = f", {NextSeq(table.name).compile(dialect=self.conn.dialect)}" \
+                if seq else ""
             names = ", ".join(columns)
             if self.sqlite:  # seq: given by `_insert_sqlite`
                 values = "VALUES {rows}"
             else:
-                values = (f"SELECT {', '.join(self._cast(table, c, 'v.') for c in columns)}, "
-                          f"{seq} FROM unnest({self._arrays(table, columns)}) "
+                values = (f"SELECT {', '.join(self._cast(table, c, 'v.') for c in columns)}"
+                          f"{next_seq} FROM unnest({self._arrays(table, columns)}) "
                           f"AS v({names})")
-            self._sql[key] = f"INSERT INTO {table.name} ({names}, seq) {values}{tail}"
-        if self.sqlite:
+            self._sql[key] = \
+                f"INSERT INTO {table.name} ({names}{', seq' if seq else ''}) {values}{tail}"
+        if self.sqlite and seq:
             return self._insert_sqlite(table, self._sql[key], rows)
         return self._run(self._sql[key], rows)
 

@@ -327,6 +327,93 @@ events = Table(
 )
 
 
+# --- 0009: money (SPEC B2, B3, B5, B6) ---------------------------------------------------------
+
+payments_seq = Sequence("payments_seq", metadata=metadata)  # PostgreSQL: NextSeq("payments")
+
+# Payments (0001) gain what gateways need. Appended here rather than edited above so that the
+# feature stays in one section: `seq` orders the payment list; `session_id` is unique, so a
+# gateway's callback records its payment once however often it arrives (B3); a refund is a
+# negative payment row (`refund_of` its payment), so every balance (payments − lines) counts
+# it without a change anywhere else.
+payments.append_column(Column("seq", BigInteger, nullable=False, default=NextSeq("payments")))
+payments.append_column(Column("session_id", String(64), nullable=True, unique=True))
+payments.append_column(Column("refund_of", String(64), ForeignKey("payments.id"), nullable=True))
+
+# One row per installation: the last invoice number issued. Issuers lock it first (PostgreSQL:
+# FOR UPDATE; SQLite: its one write lock), so numbers are taken in turn and a rolled-back
+# issue rolls its numbers back too: no gap, no repeat (B5).
+invoice_counter = Table(
+    "invoice_counter", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_sequence", BigInteger, nullable=False),
+)
+
+# An issued document never changes (B5): no column is ever updated. `parties` keeps the
+# seller's and the customer's details as they were when it was issued.
+invoices = Table(
+    "invoices", metadata,
+    _id(),
+    Column("sequence", BigInteger, nullable=False, unique=True),
+    Column("number", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),  # invoice | credit_note
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("service_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total", Money4, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("parties", JSON, nullable=False),
+    _created_at(),
+    Index("ix_invoices_customer_id_sequence", "customer_id", "sequence"),
+    Index("ix_invoices_service_date", "service_date"),
+)
+
+# Which document a line is on. The primary key is the line: a line is on one document at most,
+# whoever races to issue it.
+invoice_lines = Table(
+    "invoice_lines", metadata,
+    Column("line_id", String(64), ForeignKey("charge_lines.id"), primary_key=True),
+    Column("invoice_id", String(64), ForeignKey("invoices.id"), nullable=False, index=True),
+)
+
+# The day's lines, by customer: what the issuer reads (B2).
+Index("ix_charge_lines_created_on_customer_id", charge_lines.c.created_on,
+      charge_lines.c.customer_id)
+
+payment_sessions = Table(
+    "payment_sessions", metadata,
+    _id(),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("gateway", String(64), nullable=False),
+    Column("amount", Money4, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed
+    Column("redirect_url", Text, nullable=True),
+    Column("payment_id", String(64), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("created_on", Date, nullable=False),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+refunds = Table(
+    "refunds", metadata,
+    _id(),
+    Column("payment_id", String(64), ForeignKey("payments.id"), nullable=False, index=True),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False),
+    Column("gateway", String(64), nullable=False),
+    Column("amount", Money4, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed
+    Column("reference", String(200), nullable=True),  # the gateway's, never card data (B6)
+    Column("error_message", Text, nullable=True),
+    Column("created_on", Date, nullable=False),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
 # --- 0011: notifications (SPEC R1-R4) -----------------------------------------------------------
 
 # Where notifications are mailed: a customer's own address, a reseller's for its managers.

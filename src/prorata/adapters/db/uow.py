@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +10,9 @@ from sqlalchemy import ColumnElement, false, func, select, update
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
+from prorata.adapters.db.invoices import InvoiceStore
 from prorata.adapters.db.notify import NotifyRecords
+from prorata.adapters.db.payments import PaymentStore
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -23,7 +24,6 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
-from prorata.adapters.db.types import to_units
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Operation, Subscription
@@ -38,7 +38,7 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, NotifyRecords):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -138,17 +138,6 @@ class SqlUnitOfWork(Access, NotifyRecords):
             charge_lines.c.customer_id == customer_id).scalar_subquery()
         row = self.connection.execute(select(paid, charged)).one()
         return Decimal(row[0]) - Decimal(row[1])
-
-    def add_payment(self, customer_id: str, amount: Decimal, currency: str, created_on: date,
-                    method: str = "manual", reference: str | None = None,
-                    payment_id: str | None = None) -> str:
-        """Not in the port yet (B3 is a later issue); balance() needs payments to exist."""
-        to_units(amount)
-        pid = payment_id or new_id("pay")
-        row = {"id": pid, "customer_id": customer_id, "amount": amount, "currency": currency,
-               "created_on": created_on, "method": method, "reference": reference}
-        self._insert_unique(payments, [row], f"payment {pid!r}")
-        return pid
 
     # --- catalog ---------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ subscription's expiry was announced for, the events' fan-out mark, templates, we
 endpoints, deliveries and their attempts.
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
