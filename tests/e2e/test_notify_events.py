@@ -41,6 +41,7 @@ def test_a_life_emits_every_subscription_event_once_even_when_days_rerun(api: Te
         scheduler.run_day(database, day)
         scheduler.run_day(database, day)
     assert all_events(api) == first
+    first = [e for e in first if e["type"] in SUBSCRIPTION_TYPES]  # not the invoices' (B2)
     by_sub = Counter((e["subscription"], e["type"]) for e in first)
     assert by_sub == Counter({
         ("sub1", "subscription_expiring"): 2, ("sub1", "renewal_order_created"): 1,

@@ -191,7 +191,8 @@ def test_a_life_delivers_every_event_once(api: TestClient):
     # SPEC R3 end to end: the daily run's events reach the receiver once each, in order.
     setup(api, seats_plan("basic", "monthly", "6.00", settings={"auto_renewal_point": 3}))
     with webhook_receiver() as receiver:
-        endpoint = ok(api.post("/v1/webhook-endpoints", json={"url": receiver.url}))
+        endpoint = ok(api.post("/v1/webhook-endpoints", json={"url": receiver.url, "events": [
+            "subscription_expiring", "renewal_order_created", "subscription_renewed"]}))
         buy(api, "basic", 5)
         clock(api, "2025-08-21")
         worker_round(api)
