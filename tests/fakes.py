@@ -23,10 +23,12 @@ from prorata.services.ports import DuplicateKey, Page, Scope
 from tests.fake_access import FakeAccess
 from tests.fake_events import FakeEvents
 from tests.fake_money import MONEY_TABLES, FakeMoney
+from tests.fake_notify import FakeNotify
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions", "events", *MONEY_TABLES)
+          "sessions", "restrictions", "events", *MONEY_TABLES, "templates", "endpoints",
+          "deliveries")
 
 
 class FakeDatabase:
@@ -45,7 +47,7 @@ class _Row(dict[str, Any]):
     """A stored row: the domain object under "obj" plus the columns the adapter adds."""
 
 
-class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney):
+class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._pending: dict[str, dict[Any, Any]] | None = None
@@ -139,12 +141,13 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney):
         return row if row is not None and self._sees_path(scope, row["path"]) else None
 
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None:
+                     inn: str | None = None, email: str | None = None) -> None:
         base = "/" if parent is None else self._path_of(parent)
         if base is None:
             raise LookupError(f"no reseller {parent!r}")
         row: dict[str, Any] = {"id": reseller_id, "name": name, "parent": parent, "inn": inn,
-                               "settings": {}, "path": f"{base}{quote(reseller_id, safe='')}/"}
+                               "settings": {}, "email": email,
+                               "path": f"{base}{quote(reseller_id, safe='')}/"}
         self._insert("resellers", reseller_id, row, f"reseller {reseller_id!r}")
 
     def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
@@ -158,7 +161,7 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney):
         row = self._get("resellers", reseller_id)
         if row is not None:
             row.update({k: m.jsonable(v) for k, v in changes.items()
-                        if k in ("name", "inn", "settings")})
+                        if k in ("name", "inn", "settings", "email")})
             self._put("resellers", reseller_id, row)
 
     def update_customer(self, customer: Customer) -> None:

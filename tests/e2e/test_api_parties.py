@@ -14,7 +14,7 @@ def test_reseller_tree_of_any_depth(api: TestClient) -> None:
     child = api.post("/v1/resellers", json={"id": "nw-east", "name": "NW East", "parent": "nw"})
     assert child.status_code == 200
     assert child.json() == {"id": "nw-east", "object": "reseller", "name": "NW East",
-                            "parent": "nw", "inn": None}
+                            "parent": "nw", "inn": None, "email": None}
     grandchild = api.post("/v1/resellers", json={"name": "NW East 2", "parent": "nw-east"})
     assert grandchild.status_code == 200
     assert grandchild.json()["id"].startswith("res_")
@@ -35,7 +35,7 @@ def test_customer_defaults(api: TestClient) -> None:
     assert response.json() == {
         "id": "acme", "object": "customer", "name": "Acme", "reseller": None,
         "billing_day": 1, "currency": "USD", "inn": None, "group": None,
-        "credit_limit": None, "balance": "0.00",
+        "credit_limit": None, "balance": "0.00", "email": None,
     }
     assert api.get("/v1/customers/acme").json() == response.json()
 

@@ -22,6 +22,7 @@ from prorata.api import (
     routes_admin,
     routes_catalog,
     routes_invoices,
+    routes_notify,
     routes_parties,
     routes_payments,
     routes_subscriptions,
@@ -84,6 +85,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
-                   routes_subscriptions, routes_payments, routes_invoices, routes_admin):
+                   routes_subscriptions, routes_payments, routes_invoices, routes_admin,
+                   routes_notify):
         app.include_router(module.router)
     return app

@@ -26,6 +26,7 @@ Day = Annotated[str, StringConstraints(max_length=10), Field(examples=["2024-08-
 Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
 Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 Days = Annotated[int, Field(ge=0, le=100_000)]
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=_PRINTABLE)]
 
 
 class Body(BaseModel):
@@ -37,11 +38,13 @@ class ResellerIn(Body):
     name: Text
     parent: Ident | None = None
     inn: Code | None = Field(default=None, description="registration number (SPEC P6)")
+    email: Email | None = Field(default=None, description="where managers' notices go (R2)")
 
 
 class ResellerPatchIn(Body):
     name: Text | None = None
     inn: Code | None = None
+    email: Email | None = None
 
 
 class ResellerSettingsIn(Body):
@@ -63,6 +66,7 @@ class CustomerIn(Body):
     inn: Code | None = None
     group: Code | None = None
     credit_limit: Money | None = None
+    email: Email | None = Field(default=None, description="where notifications go (R2)")
 
 
 class CustomerPatchIn(Body):
@@ -72,6 +76,7 @@ class CustomerPatchIn(Body):
     inn: Code | None = None
     group: Code | None = None
     credit_limit: Money | None = None
+    email: Email | None = None
 
 
 class PaymentIn(Body):
@@ -84,9 +89,6 @@ class ApiKeyIn(Body):
     id: Ident | None = None
     reseller: Ident | None = None
     customer: Ident | None = None
-
-
-Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=_PRINTABLE)]
 
 
 class UserIn(Body):
@@ -171,6 +173,7 @@ class SettingsIn(Body):
     unused_funds: Code | None = None
     refund_on_stop: bool | None = None
     markup_percent: Money | None = None
+    expiry_notice_days: Days | None = None
 
 
 class PlanIn(Body):

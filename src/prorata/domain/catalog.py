@@ -102,10 +102,12 @@ class PlanSettings:
     unused_funds: str = "credit"
     refund_on_stop: bool | None = None
     markup_percent: Decimal = ZERO
+    expiry_notice_days: int = 14  # R4: subscription_expiring this many days before expires_on
 
 
 _INT_SETTINGS = {"manual_renewal_point", "auto_renewal_point", "expired_renewal_days",
-                 "deletion_window_hours", "stopped_retention_days", "grace_period_days"}
+                 "deletion_window_hours", "stopped_retention_days", "grace_period_days",
+                 "expiry_notice_days"}
 _BOOL_SETTINGS = {"stop_requires_approval", "price_lock"}
 _MONEY_SETTINGS = {"upgrade_fee", "downgrade_fee", "markup_percent"}
 _CHOICES = {"plan_change_timing": ("immediate", "end_of_cycle"),

@@ -59,6 +59,7 @@ class Customer:
     inn: str | None = None
     group: str | None = None
     credit_limit: Decimal | None = None
+    email: str | None = None  # R2: where its notifications are mailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Subscription:
     attributes: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     due_on: date | None = None  # the next day the daily run has work for it (engine.schedule)
+    expiry_noticed: date | None = None  # R4: the period end whose expiring notice was emitted
 
     @property
     def expires_on(self) -> date | None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from prorata.domain.addresses import check_email
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Customer
 from prorata.domain.money import check_currency, format_amount, minor_unit, parse_decimal
@@ -33,7 +34,8 @@ MAX_RULES = 200
 
 def _reseller_json(reseller: dict[str, Any]) -> dict[str, Any]:
     return {"id": reseller["id"], "object": "reseller", "name": reseller["name"],
-            "parent": reseller.get("parent"), "inn": reseller.get("inn")}
+            "parent": reseller.get("parent"), "inn": reseller.get("inn"),
+            "email": reseller.get("email")}
 
 
 def _name(uow: UnitOfWork, body: dict[str, Any], *, required: bool = True) -> str | None:
@@ -100,19 +102,22 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     name = _name(uow, body)
     inn = text(body, "inn", required=False, max_length=MAX_CODE)
     parent = _owning_reseller(uow, scope, body, "parent")
+    email = check_email(body.get("email"))
     if uow.get_reseller(OPERATOR, reseller_id) is not None:
         raise ResourceExists("reseller", reseller_id)
     assert name is not None
-    uow.add_reseller(reseller_id, name, parent, inn)
-    return _reseller_json({"id": reseller_id, "name": name, "parent": parent, "inn": inn})
+    uow.add_reseller(reseller_id, name, parent, inn, email)
+    return _reseller_json({"id": reseller_id, "name": name, "parent": parent, "inn": inn,
+                           "email": email})
 
 
 def _only_name(body: dict[str, Any]) -> None:
-    """A party renames itself, but its registration number, group and credit limit are set
-    from above: otherwise it could change its INN off a restriction list (P6), leave a group
-    whose stops need approval (P3) or raise its own credit limit."""
+    """A party renames itself and keeps its own e-mail address, but its registration number,
+    group and credit limit are set from above: otherwise it could change its INN off a
+    restriction list (P6), leave a group whose stops need approval (P3) or raise its own
+    credit limit."""
     for key in body:
-        if key != "name":
+        if key not in ("name", "email"):
             raise InvalidInput("not_editable", f"{key} is set by the party above you", key)
 
 
@@ -128,6 +133,8 @@ def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
         changes["name"] = _name(uow, body)
     if "inn" in body:
         changes["inn"] = text(body, "inn", required=False, max_length=MAX_CODE)
+    if "email" in body:
+        changes["email"] = check_email(body["email"])
     uow.update_reseller(reseller_id, changes)
     return _reseller_json({**reseller, **changes})
 
@@ -176,7 +183,7 @@ def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
         id=customer_id, name=name, reseller=reseller, billing_day=_billing_day(body),
         currency=currency, inn=text(body, "inn", required=False, max_length=MAX_CODE),
         group=text(body, "group", required=False, max_length=MAX_CODE),
-        credit_limit=credit_limit,
+        credit_limit=credit_limit, email=check_email(body.get("email")),
     )
     uow.add_customer(customer)
     return customer_to_dict(uow, customer)
@@ -199,6 +206,8 @@ def update_customer(uow: UnitOfWork, scope: Scope, customer_id: str,
             changes[key] = text(body, key, required=False, max_length=MAX_CODE)
     if "credit_limit" in body:
         changes["credit_limit"] = _credit_limit(body["credit_limit"], customer.currency)
+    if "email" in body:
+        changes["email"] = check_email(body["email"])
     updated = replace(customer, **changes)
     uow.update_customer(updated)
     return customer_to_dict(uow, updated)
@@ -213,6 +222,7 @@ def customer_to_dict(uow: UnitOfWork, customer: Customer) -> dict[str, Any]:
         "credit_limit": None if customer.credit_limit is None
         else format_amount(customer.credit_limit, currency),
         "balance": format_amount(uow.balance(customer.id), currency),
+        "email": customer.email,
     }
 
 

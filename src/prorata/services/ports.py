@@ -51,13 +51,13 @@ class UnitOfWork(MoneyStore, Protocol):
 
     # parties
     def get_reseller(self, scope: Scope, reseller_id: str) -> dict[str, Any] | None:
-        """{id, name, parent, path, inn, settings} if the reseller is in `scope`."""
+        """{id, name, parent, path, inn, settings, email} if the reseller is in `scope`."""
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None: ...
+                     inn: str | None = None, email: str | None = None) -> None: ...
     def reseller_chain(self, reseller_id: str) -> list[dict[str, Any]]:
         """The reseller and its ancestors, top first, unscoped (for P3/P6 rules only)."""
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
-        """Changes name, inn and/or settings."""
+        """Changes name, inn, settings and/or email."""
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None: ...
     def add_customer(self, customer: Customer) -> None: ...
     def update_customer(self, customer: Customer) -> None:
@@ -128,3 +128,30 @@ class UnitOfWork(MoneyStore, Protocol):
     def put_idempotent(self, scope: Scope, key: str, record: dict[str, Any]) -> None: ...
     def get_setting(self, key: str) -> Any: ...
     def put_setting(self, key: str, value: Any) -> None: ...
+
+    # notifications (R2, R3): the event list, templates, webhook endpoints
+    def list_events(self, scope: Scope, limit: int, starting_after: str | None, *,
+                    event_type: str | None = None, customer: str | None = None,
+                    subscription: str | None = None) -> Page:
+        """Newest first; items are {event: Event, created_at}."""
+    def get_event(self, scope: Scope, event_id: str) -> dict[str, Any] | None:
+        """{event: Event, created_at} if the event is in `scope`."""
+    def get_templates(self, owners: list[str],
+                      event_type: str | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+        """{(event type, owner): (subject, body)}; owner "*" is the operator's."""
+    def put_template(self, event_type: str, owner: str, reseller_id: str | None, subject: str,
+                     body: str) -> None:
+        """Creates or replaces the owner's template of that type."""
+    def delete_template(self, event_type: str, owner: str) -> bool: ...
+    def add_endpoint(self, endpoint: dict[str, Any]) -> None:
+        """{id, reseller, url, events, description, secret}; enabled, no failures."""
+    def get_endpoint(self, scope: Scope, endpoint_id: str) -> dict[str, Any] | None:
+        """A live (not deleted) endpoint the scope sees: the operator all, a reseller those
+        of its subtree, a customer none."""
+    def update_endpoint(self, endpoint_id: str, changes: dict[str, Any]) -> None:
+        """Among url, events, description, enabled, disabled_reason, failures, failing_since,
+        deleted_at.
+        Deleting (deleted_at) cancels the endpoint's pending deliveries."""
+    def list_endpoints(self, scope: Scope, limit: int, starting_after: str | None) -> Page: ...
+    def list_deliveries(self, endpoint_id: str, limit: int, starting_after: str | None) -> Page:
+        """Newest first, each with its attempts under "log"."""

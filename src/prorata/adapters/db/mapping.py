@@ -155,13 +155,14 @@ def plan_values(plan: Plan) -> dict[str, Any]:
 def customer_values(c: Customer) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "reseller_id": c.reseller, "billing_day": c.billing_day,
             "currency": c.currency, "inn": c.inn, "customer_group": c.group,
-            "credit_limit": None if c.credit_limit is None else _money(c.credit_limit)}
+            "credit_limit": None if c.credit_limit is None else _money(c.credit_limit),
+            "email": c.email}
 
 
 def row_to_customer(row: Any) -> Customer:
     return Customer(id=row.id, name=row.name, reseller=row.reseller_id,
                     billing_day=row.billing_day, currency=row.currency, inn=row.inn,
-                    group=row.customer_group, credit_limit=row.credit_limit)
+                    group=row.customer_group, credit_limit=row.credit_limit, email=row.email)
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def subscription_values(sub: Subscription) -> dict[str, Any]:
         "prolong_operation": sub.prolong_operation, "stop_request": sub.stop_request,
         "stopped_on": sub.stopped_on, "expired_on": sub.expired_on,
         "unpaid_since": sub.unpaid_since, "attributes": jsonable(sub.attributes),
-        "due_on": sub.due_on,
+        "due_on": sub.due_on, "expiry_noticed": sub.expiry_noticed,
     }
 
 
@@ -233,6 +234,7 @@ def row_to_subscription(row: Any) -> Subscription:
         prolong_operation=row.prolong_operation, stop_request=row.stop_request,
         stopped_on=row.stopped_on, expired_on=row.expired_on, unpaid_since=row.unpaid_since,
         attributes=dict(row.attributes), version=row.version, due_on=row.due_on,
+        expiry_noticed=row.expiry_noticed,
     )
 
 

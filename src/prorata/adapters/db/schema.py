@@ -412,3 +412,86 @@ refunds = Table(
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# --- 0011: notifications (SPEC R1-R4) -----------------------------------------------------------
+
+# Where notifications are mailed: a customer's own address, a reseller's for its managers.
+customers.append_column(Column("email", String(320), nullable=True))
+resellers.append_column(Column("email", String(320), nullable=True))
+# R4: the period end whose subscription_expiring was emitted (once per period).
+subscriptions.append_column(Column("expiry_noticed", Date, nullable=True))
+# Set when the worker has made the event's deliveries (fan-out); the partial index holds only
+# the events still waiting for that, so finding them stays cheap however many are stored.
+events.append_column(Column("dispatched_at", DateTime(timezone=True), nullable=True))
+Index("ix_events_undispatched", events.c.seq,
+      postgresql_where=events.c.dispatched_at.is_(None),
+      sqlite_where=events.c.dispatched_at.is_(None))
+
+deliveries_seq = Sequence("deliveries_seq", metadata=metadata)
+
+# One template per event type and owner: the operator ("*") or a reseller for its subtree (P3).
+templates = Table(
+    "templates", metadata,
+    Column("event_type", String(64), primary_key=True),
+    Column("owner", String(64), primary_key=True),
+    Column("reseller_id", String(64), ForeignKey("resellers.id"), nullable=True),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Standard Webhooks receivers of the operator (reseller_id NULL) or of a reseller, which see
+# the events of their owner's scope only (P2). The secret must be kept to sign with.
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    _id(),
+    Column("reseller_id", String(64), ForeignKey("resellers.id"), nullable=True, index=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSON, nullable=False),  # [] = every type
+    Column("description", String(200), nullable=True),
+    Column("secret", String(100), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("failures", Integer, nullable=False),  # failed attempts in a row
+    Column("failing_since", DateTime(timezone=True), nullable=True),  # the first of them
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+    _created_at(),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# R3: one row per event and target, made once (unique) by the worker's fan-out; its id is the
+# `webhook-id` of every attempt. Claimed by a conditional UPDATE (claim, claimed_until).
+deliveries = Table(
+    "deliveries", metadata,
+    _id(),
+    Column("seq", BigInteger, nullable=False, default=NextSeq("deliveries")),
+    Column("event_id", String(64), ForeignKey("events.id"), nullable=False),
+    Column("target", String(400), nullable=False),  # "webhook:<endpoint>" | "email:<address>"
+    Column("endpoint_id", String(64), ForeignKey("webhook_endpoints.id"), nullable=True),
+    Column("recipient", String(320), nullable=True),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claim", String(64), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("last_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    _created_at(),
+    UniqueConstraint("event_id", "target"),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_deliveries_endpoint_id_seq", "endpoint_id", "seq"),
+)
+
+# The delivery log: every attempt with what the receiver answered.
+delivery_attempts = Table(
+    "delivery_attempts", metadata,
+    Column("delivery_id", String(64), ForeignKey("deliveries.id"), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)

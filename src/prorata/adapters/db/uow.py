@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, false, func, select, update
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
 from prorata.adapters.db.invoices import InvoiceStore
+from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
 from prorata.adapters.db.schema import (
     charge_lines,
@@ -34,10 +35,10 @@ ROOT_PATH = "/"  # the reseller path of customers sold by the operator directly
 
 def _reseller(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "parent": row.parent_id, "path": row.path,
-            "inn": row.inn, "settings": dict(row.settings or {})}
+            "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -85,14 +86,15 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore):
         return sorted((_reseller(r) for r in rows), key=lambda r: len(r["path"]))
 
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
-        """`changes` among name, inn, settings; the tree (parent, path) never changes."""
-        allowed = {k: v for k, v in changes.items() if k in ("name", "inn", "settings")}
+        """`changes` among name, inn, settings, email; the tree (parent, path) never changes."""
+        allowed = {k: v for k, v in changes.items()
+                   if k in ("name", "inn", "settings", "email")}
         if allowed:
             self.connection.execute(
                 update(resellers).where(resellers.c.id == reseller_id).values(**allowed))
 
     def add_reseller(self, reseller_id: str, name: str, parent: str | None,
-                     inn: str | None = None) -> None:
+                     inn: str | None = None, email: str | None = None) -> None:
         base = ROOT_PATH
         if parent is not None:
             parent_path = self._path_of(parent)
@@ -100,7 +102,8 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore):
                 raise LookupError(f"no reseller {parent!r}")
             base = parent_path
         row = {"id": reseller_id, "name": name, "parent_id": parent, "inn": inn,
-               "path": f"{base}{quote(reseller_id, safe='')}/", "created_at": utcnow()}
+               "email": email, "path": f"{base}{quote(reseller_id, safe='')}/",
+               "created_at": utcnow()}
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:

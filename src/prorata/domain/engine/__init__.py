@@ -23,6 +23,7 @@ from prorata.domain.engine.context import (
     SystemActor,
 )
 from prorata.domain.engine.daily import run_day
+from prorata.domain.engine.notices import transition_events
 from prorata.domain.engine.purchase import purchase
 from prorata.domain.engine.schedule import due_on
 from prorata.domain.errors import InvalidInput, OperationRefused
@@ -59,6 +60,7 @@ def decide(ctx: Context, body: dict[str, Any]) -> Decision:
         message = _MESSAGES.get(code, f"{op_type} is not available: {code}")
         raise OperationRefused(code, message.format(**_settings(ctx)), "type")
     decision = _HANDLERS[op_type](ctx, body)
+    decision.events += transition_events(ctx.subscription, decision, ctx.plan)  # R2
     sub = decision.subscription
     sub.due_on = due_on(sub, ctx.plans.get(sub.plan, ctx.plan))
     return decision

@@ -13,6 +13,7 @@ from prorata.domain import errors as E
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
 from prorata.domain.engine.context import Context, Decision, OpUpdate
 from prorata.domain.engine.grace import grace_end, mark_unpaid
+from prorata.domain.engine.notices import expiry_notice, transition_events
 from prorata.domain.engine.pricing import Config, capture_prices
 from prorata.domain.engine.renewal import apply_renewal_order, renewal_order
 from prorata.domain.engine.schedule import (
@@ -127,9 +128,10 @@ def auto_renewal(ctx: Context) -> Decision | None:
 
 # Deletion runs before prolongation (a stopped commitment deleted on its retention day is not
 # charged for a month it will not have) and again after expiry (expired_renewal_days = 0).
+# The expiry notice comes last, so that it tells of a renewal order placed the same day.
 STEPS: tuple[Callable[[Context], Decision | None], ...] = (
     renewal_effect, switch_effect, deletion, grace_end, prolongation, expiry, deletion,
-    auto_renewal)
+    auto_renewal, expiry_notice)
 
 
 def run_day(ctx: Context) -> list[Decision]:
@@ -139,6 +141,7 @@ def run_day(ctx: Context) -> list[Decision]:
         decision = step(ctx)
         if decision is None:
             continue
+        decision.events += transition_events(ctx.subscription, decision, ctx.plan)
         decisions.append(decision)
         ctx.subscription = decision.subscription
         ctx.plan = ctx.plans.get(decision.subscription.plan, ctx.plan)

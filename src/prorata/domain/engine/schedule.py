@@ -57,6 +57,17 @@ def expiry_day(sub: Subscription) -> date | None:
     return sub.period_end
 
 
+def expiry_notice_day(sub: Subscription, plan: Plan) -> date | None:
+    """R4: `expiry_notice_days` before `expires_on`, once per period (`expiry_noticed` holds
+    the period end already announced). A period shorter than the notice is announced on its
+    first day. Only a subscription that can still expire (active or stopped) is announced."""
+    if sub.status not in (Status.ACTIVE, Status.STOPPED) or sub.period_end is None \
+            or sub.expiry_noticed == sub.period_end:
+        return None
+    day = sub.period_end - timedelta(days=1 + plan.settings.expiry_notice_days)
+    return max(day, sub.period_start)
+
+
 def due_on(sub: Subscription, plan: Plan) -> date | None:
     """The earliest day any daily step has work: each step asks the same functions, so the
     two can never disagree."""
@@ -65,6 +76,6 @@ def due_on(sub: Subscription, plan: Plan) -> date | None:
     days = [sub.renewal_order.effective_on if sub.renewal_order else None,
             sub.scheduled_switch.effective_on if sub.scheduled_switch else None,
             prolongation_day(sub), auto_renewal_day(sub, plan), expiry_day(sub),
-            deletion_day(sub, plan), grace_end_day(sub, plan)]
+            deletion_day(sub, plan), grace_end_day(sub, plan), expiry_notice_day(sub, plan)]
     present = [d for d in days if d is not None]
     return min(present) if present else None
