@@ -24,6 +24,7 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
+from prorata.adapters.db.subtree import in_subtree
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Operation, Subscription
@@ -60,7 +61,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
 
     def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
         path = self._path_of(scope.party)
-        return false() if path is None else path_column.startswith(path, autoescape=True)
+        if path is None:
+            return false()
+        return in_subtree(self.connection.dialect.name, path_column, path)
 
     # --- parties ---------------------------------------------------------------------------
 
