@@ -108,6 +108,9 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
     """S3: purchase. Validates the order attributes for the caller's audience (P7) and the
     restriction lists (P6); the attributes are stored on the subscription for the vendor
     connector."""
+    preview = body.get("preview", False)
+    if not isinstance(preview, bool):
+        raise InvalidInput("invalid_field", "preview must be true or false", "preview")
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
     sub_id = choose_id(body, "sub")
@@ -125,10 +128,15 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
                         new_id, sub_id)
     sub = decision.subscription
     sub.due_on = due_on(sub, plan)
-    uow.add_subscription(sub)
-    _store_history(uow, decision, customer, today)
     ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
                   new_id=new_id)
+    if preview:  # S3 + S11: the quote and the subscription it would create; nothing stored
+        assert decision.operation is not None
+        op = replace(decision.operation, id=None)  # type: ignore[arg-type]
+        return {**operation_to_dict(op, decision.lines, customer.currency, "preview"),
+                "preview": True, "subscription": _view(ctx)}
+    uow.add_subscription(sub)
+    _store_history(uow, decision, customer, today)
     return _view(ctx)
 
 
@@ -166,13 +174,16 @@ def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, An
         ctx.order_lines = uow.lines_for_operation(sub.renewal_order.operation_id)
     decision = decide(ctx, body)
     assert decision.operation is not None
-    if preview:
+    if preview:  # the quote, as lines; stored nothing, so never `completed`
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
-        return {**operation_to_dict(op, decision.shown, ctx.customer.currency), "preview": True}
+        return {**operation_to_dict(op, decision.shown, ctx.customer.currency, "preview"),
+                "preview": True}
     uow.update_subscription(decision.subscription)
     lines = _store_history(uow, decision, ctx.customer, today)
-    shown = lines if decision.quote is None else decision.quote
-    return operation_to_dict(decision.operation, shown, ctx.customer.currency)
+    answer = operation_to_dict(decision.operation, lines, ctx.customer.currency)
+    if decision.quote is not None:  # charged later (on approval, on its day): shown apart
+        answer["quote_lines"] = [line_to_dict(ln) for ln in decision.quote]
+    return answer
 
 
 def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,

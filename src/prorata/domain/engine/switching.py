@@ -12,6 +12,7 @@ from prorata.domain.engine.common import (
     copy_sub,
     operation,
     pricer,
+    raised_high_water,
     reference,
     resolve_amounts,
 )
@@ -107,7 +108,7 @@ def _now(ctx: Context, new_plan: Plan, kind: str, period: str | None,
     prices = capture_prices(new_plan, period)
     cfg = Config(new_plan, period, amounts, prices)
     end = p.span_end(new_plan, today, period_end)
-    lines += p.setup(cfg, {}, today, end)
+    lines += p.setup(cfg, sub.high_water, today, end)  # C2: the mark survives the switch
     if end is not None and new_plan.billing_type not in (BillingType.PAYG, BillingType.TRIAL):
         lines += p.recurring(cfg, today, end, kind=LineKind.CHARGE,
                              ref=reference(new_plan, period_start, period_end),
@@ -121,7 +122,8 @@ def _now(ctx: Context, new_plan: Plan, kind: str, period: str | None,
     new = copy_sub(sub, plan=new_plan.id, billing_type=new_plan.billing_type, period=period,
                    period_start=period_start, period_end=period_end, charged_until=end,
                    next_resources=None, prolong_operation=None)
-    new.resources, new.prices, new.high_water = dict(amounts), prices, dict(amounts)
+    new.resources, new.prices = dict(amounts), prices
+    new.high_water = raised_high_water(sub.high_water, amounts)
     op = operation(ctx, "switch_plan", OpStatus.COMPLETED, params, today, lines)
     updates = []
     if sub.prolong_operation:
@@ -188,7 +190,7 @@ def switch_charge(ctx: Context, sub: Any, new_plan: Plan, day: date) -> tuple[An
     prices = capture_prices(new_plan, order.period)
     cfg = Config(new_plan, order.period, order.resources, prices)
     end = p.span_end(new_plan, start, period_end)
-    lines = p.setup(cfg, {}, start, end)
+    lines = p.setup(cfg, sub.high_water, start, end)  # C2: the mark survives the switch
     if end is not None and new_plan.billing_type not in (BillingType.PAYG, BillingType.TRIAL):
         lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE,
                              ref=reference(new_plan, period_start, period_end),
@@ -200,5 +202,5 @@ def switch_charge(ctx: Context, sub: Any, new_plan: Plan, day: date) -> tuple[An
                    charged_until=end, scheduled_switch=None, next_resources=None,
                    prolong_operation=None)
     new.resources, new.prices = dict(order.resources), prices
-    new.high_water = dict(order.resources)
+    new.high_water = raised_high_water(sub.high_water, order.resources)
     return new, lines
