@@ -216,7 +216,9 @@ def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
                     starting_after: str | None) -> Page:
     sub = _load(uow, scope, sub_id)
     currency = _customer(uow, scope, sub.customer).currency
-    page = uow.list_operations(sub.id, limit, starting_after)
+    # P6: restriction-list skips are recorded for managers; nothing is shown to the customer
+    page = uow.list_operations(sub.id, limit, starting_after,
+                               hide_restricted=scope.kind == "customer")
     items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
     return Page(items, page.has_more)
 

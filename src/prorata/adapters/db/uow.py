@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
@@ -26,7 +26,7 @@ from prorata.adapters.db.schema import (
 from prorata.adapters.db.session import utcnow
 from prorata.adapters.db.subtree import in_subtree
 from prorata.domain.catalog import Plan
-from prorata.domain.errors import Conflict
+from prorata.domain.errors import RESTRICTED_PARTY, Conflict
 from prorata.domain.model import Customer, Operation, Subscription
 from prorata.ids import new_id
 from prorata.services.ports import Page, Scope
@@ -259,8 +259,14 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
             select(operations).where(operations.c.id == op_id)).first()
         return None if row is None else m.row_to_operation(row)
 
-    def list_operations(self, sub_id: str, limit: int, starting_after: str | None) -> Page:
-        """S11: newest first."""
+    def list_operations(self, sub_id: str, limit: int, starting_after: str | None,
+                        hide_restricted: bool = False) -> Page:
+        """S11: newest first. `hide_restricted`: without the restriction-list skips (P6), which
+        a customer does not see; filtered in the query so pages stay full and a cursor naming
+        a hidden one finds nothing."""
         owner = operations.c.subscription_id == sub_id
+        if hide_restricted:
+            owner = and_(owner, or_(operations.c.error_code.is_(None),
+                                    operations.c.error_code != RESTRICTED_PARTY))
         return self._page(select(operations).where(owner), operations, owner, starting_after,
                           limit, newest_first=True, convert=m.row_to_operation)
