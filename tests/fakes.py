@@ -27,8 +27,8 @@ from tests.fake_notify import FakeNotify
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions", "events", *MONEY_TABLES, "templates", "endpoints",
-          "deliveries")
+          "sessions", "login_failures", "restrictions", "events", *MONEY_TABLES, "templates",
+          "endpoints", "deliveries")
 
 
 class FakeDatabase:

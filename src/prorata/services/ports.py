@@ -117,6 +117,14 @@ class UnitOfWork(MoneyStore, Protocol):
         """{party_kind, party_id} of an unexpired session's user."""
     def delete_session(self, token_hash: str) -> None: ...
 
+    # login throttling (issue 6): failed sign-ins, shared by every process
+    def add_login_failure(self, failure_id: str, email: str, client: str,
+                          at: datetime) -> None: ...
+    def login_failures_since(self, email: str | None, client: str | None, since: datetime,
+                             newest: int) -> tuple[int, list[datetime]]:
+        """(count of failures matching the e-mail and/or client since `since`, the times of
+        the `newest` latest, newest first)."""
+
     # restriction lists (P6)
     def add_restriction(self, restriction: Restriction) -> None: ...
     def get_restriction(self, restriction_id: str) -> Restriction | None: ...

@@ -495,3 +495,15 @@ delivery_attempts = Table(
     Column("error", Text, nullable=True),
     Column("duration_ms", Integer, nullable=False),
 )
+
+# 0012: failed sign-ins (issue 6), counted per e-mail and per client address to throttle
+# POST /v1/login across processes; kept as the record of failed attempts.
+login_failures = Table(
+    "login_failures", metadata,
+    _id(),
+    Column("email", String(320), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_email_created_at", "email", "created_at"),
+    Index("ix_login_failures_client_created_at", "client", "created_at"),
+)

@@ -25,6 +25,7 @@ from prorata.adapters.db.schema import (
 )
 from prorata.adapters.db.session import utcnow
 from prorata.adapters.db.subtree import in_subtree
+from prorata.adapters.db.throttle import LoginFailures
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import RESTRICTED_PARTY, Conflict
 from prorata.domain.model import Customer, Operation, Subscription
@@ -39,7 +40,7 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
