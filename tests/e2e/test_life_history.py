@@ -91,3 +91,17 @@ def test_setup_fee_not_charged_again_on_switch(api):
 
 def _setup(lines: list[dict]) -> list[str]:
     return [ln["amount"] for ln in lines if ln["description"].startswith("Setup")]
+
+
+def test_trial_to_paid_starts_that_day(api):
+    # SPEC S8.1 clarification: start_date becomes the switch day; expires_on from the paid plan
+    paid = seats_plan("paid", "long_term", "365.00")
+    trial = seats_plan("trial", "trial", "0", periods=["P30D"],
+                       switch_to=[{"plan": "paid", "kind": "upgrade"}])
+    setup(api, paid, trial)
+    assert buy(api, "trial", 1)["start_date"] == "2024-08-20"
+    clock(api, "2024-08-30")
+    done = ok(op(api, {"type": "switch_plan", "plan": "paid", "period": "P1Y"}))
+    assert done["amount"] == "365.00"
+    s = sub(api)
+    assert (s["start_date"], s["expires_on"]) == ("2024-08-30", "2025-08-29")

@@ -70,15 +70,16 @@ def _period(new_plan: Plan, requested: Any, current: str | None) -> str | None:
 
 def _from_trial(ctx: Context, new_plan: Plan, period: str | None, amounts: dict[str, int],
                 params: dict[str, Any]) -> Decision:
-    """S8.1: the paid period starts today and is charged as a new purchase (S3)."""
+    """S8.1: the paid subscription starts today (`start_date`, the deletion window, the
+    anchor day) and is charged as a new purchase (S3)."""
     today = ctx.today
     period_end = start_period(new_plan, period, today)
     prices = capture_prices(new_plan, period)
     lines = first_charge(ctx, new_plan, Config(new_plan, period, amounts, prices), today,
                          period_end, {})
     new = copy_sub(ctx.subscription, plan=new_plan.id, billing_type=new_plan.billing_type,
-                   period=period, period_start=today, period_end=period_end,
-                   anchor_day=today.day, auto_renew=True,
+                   period=period, start_date=today, period_start=today,
+                   period_end=period_end, anchor_day=today.day, auto_renew=True,
                    charged_until=pricer(ctx).span_end(new_plan, today, period_end))
     new.resources, new.prices, new.high_water = dict(amounts), prices, dict(amounts)
     op = operation(ctx, "switch_plan", OpStatus.COMPLETED, params, today, lines)
