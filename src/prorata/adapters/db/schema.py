@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -421,6 +422,8 @@ customers.append_column(Column("email", String(320), nullable=True))
 resellers.append_column(Column("email", String(320), nullable=True))
 # R4: the period end whose subscription_expiring was emitted (once per period).
 subscriptions.append_column(Column("expiry_noticed", Date, nullable=True))
+# 0012: a shifted period (S6): its last payment includes the stub.
+subscriptions.append_column(Column("shifted", Boolean, nullable=False, server_default=false()))
 # Set when the worker has made the event's deliveries (fan-out); the partial index holds only
 # the events still waiting for that, so finding them stays cheap however many are stored.
 events.append_column(Column("dispatched_at", DateTime(timezone=True), nullable=True))

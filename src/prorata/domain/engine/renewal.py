@@ -58,9 +58,10 @@ def renew_expired(ctx: Context, period: str, amounts: dict[str, int],
     lines = first_charge(ctx, plan, cfg, today, new_end, sub.high_water, period_start=start,
                          label="Renewal: ")
     charged_until = pricer(ctx).span_end(plan, today, new_end)
+    shifted = plan.settings.expired_renewal_mode is RenewalMode.SHIFTED
     new = copy_sub(sub, status=Status.ACTIVE, period=period, period_start=start,
                    period_end=new_end, anchor_day=anchor, charged_until=charged_until,
-                   expired_on=None, stopped_on=None)
+                   expired_on=None, stopped_on=None, shifted=shifted)
     new.resources, new.prices = dict(amounts), prices
     new.high_water = raised_high_water(sub.high_water, amounts)
     op = operation(ctx, "renew", OpStatus.COMPLETED, params, today, lines)
@@ -75,7 +76,8 @@ def apply_renewal_order(ctx: Context, order_plan: Plan) -> Decision:
     new = copy_sub(sub, plan=order.plan, billing_type=order_plan.billing_type,
                    period=order.period, period_start=order.effective_on,
                    period_end=order.period_end, charged_until=order.charged_until,
-                   renewal_order=None, next_resources=None, prolong_operation=None)
+                   renewal_order=None, next_resources=None, prolong_operation=None,
+                   shifted=False)
     new.resources, new.prices = dict(order.resources), dict(order.prices)
     new.high_water = raised_high_water(sub.high_water, order.resources)
     updates = [OpUpdate(order.operation_id, OpStatus.COMPLETED)]

@@ -79,7 +79,7 @@ def _from_trial(ctx: Context, new_plan: Plan, period: str | None, amounts: dict[
                          period_end, {})
     new = copy_sub(ctx.subscription, plan=new_plan.id, billing_type=new_plan.billing_type,
                    period=period, start_date=today, period_start=today,
-                   period_end=period_end, anchor_day=today.day, auto_renew=True,
+                   period_end=period_end, anchor_day=today.day, auto_renew=True, shifted=False,
                    charged_until=pricer(ctx).span_end(new_plan, today, period_end))
     new.resources, new.prices, new.high_water = dict(amounts), prices, dict(amounts)
     op = operation(ctx, "switch_plan", OpStatus.COMPLETED, params, today, lines)
@@ -201,7 +201,8 @@ def switch_charge(ctx: Context, sub: Any, new_plan: Plan, day: date) -> tuple[An
     new = copy_sub(sub, plan=new_plan.id, billing_type=new_plan.billing_type,
                    period=order.period, period_start=period_start, period_end=period_end,
                    charged_until=end, scheduled_switch=None, next_resources=None,
-                   prolong_operation=None)
+                   prolong_operation=None,
+                   shifted=sub.shifted and period_start == sub.period_start)
     new.resources, new.prices = dict(order.resources), prices
     new.high_water = raised_high_water(sub.high_water, order.resources)
     return new, lines

@@ -1,4 +1,5 @@
-"""Failed sign-ins (issue 6): the table login throttling counts in, shared by every process.
+"""Issue 6: failed sign-ins (the table login throttling counts in, shared by every process)
+and the `shifted` mark of a subscription period renewed in shifted mode (S6).
 
 Revision ID: 0012
 Revises: 0011
@@ -30,7 +31,11 @@ def upgrade() -> None:
                     ["email", "created_at"])
     op.create_index("ix_login_failures_client_created_at", "login_failures",
                     ["client", "created_at"])
+    op.add_column("subscriptions", sa.Column("shifted", sa.Boolean(), nullable=False,
+                                             server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("subscriptions") as batch:
+        batch.drop_column("shifted")
     op.drop_table("login_failures")
