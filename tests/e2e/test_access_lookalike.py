@@ -54,10 +54,10 @@ def test_lookalike_reseller_cannot_create_under_another(
         lookalikes: dict[str, TestClient]) -> None:
     # SPEC P2: writes are scoped like reads
     response = lookalikes["NORTHWIND"].post(
-        "/v1/customers", json={"id": "c-sneak", "name": "Sneak", "reseller": "northwind"})
+        "/v1/customers", json={"name": "Sneak", "reseller": "northwind"})
     assert response.status_code == 404, response.text
     response = lookalikes["north_ind"].post(
-        "/v1/resellers", json={"id": "r-sneak", "name": "Sneak", "parent": "northwind"})
+        "/v1/resellers", json={"name": "Sneak", "parent": "northwind"})
     assert response.status_code == 404, response.text
 
 

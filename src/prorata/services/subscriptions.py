@@ -30,7 +30,7 @@ from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
 from prorata.services.delegation import PartyRules, rules_for
-from prorata.services.inputs import choose_id
+from prorata.services.inputs import scoped_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
 
@@ -113,7 +113,7 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
         raise InvalidInput("invalid_field", "preview must be true or false", "preview")
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
-    sub_id = choose_id(body, "sub")
+    sub_id = scoped_id(scope, body, "sub")
     product = uow.get_product(plan.product) or {}
     attributes = body.get("attributes") or {}
     if not isinstance(attributes, dict):
