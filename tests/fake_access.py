@@ -99,3 +99,15 @@ class FakeAccess:
 
     def restrictions_for(self, inns: list[str]) -> list[Restriction]:
         return [r for r in self._live_restrictions() if r.inn in inns]
+
+    def add_login_failure(self, failure_id: str, email: str, client: str,
+                          at: datetime) -> None:
+        self._insert("login_failures", failure_id, {"email": email, "client": client, "at": at},
+                     f"login failure {failure_id!r}")
+
+    def login_failures_since(self, email: str | None, client: str | None, since: datetime,
+                             newest: int) -> tuple[int, list[datetime]]:
+        times = sorted((r["at"] for r in self._rows("login_failures")
+                        if r["at"] >= since and email in (None, r["email"])
+                        and client in (None, r["client"])), reverse=True)
+        return len(times), times[:newest]

@@ -27,8 +27,8 @@ from tests.fake_notify import FakeNotify
 
 TABLES = ("resellers", "customers", "products", "plans", "subscriptions", "operations",
           "lines", "payments", "rates", "idempotency", "settings", "api_keys", "users",
-          "sessions", "restrictions", "events", *MONEY_TABLES, "templates", "endpoints",
-          "deliveries")
+          "sessions", "login_failures", "restrictions", "events", *MONEY_TABLES, "templates",
+          "endpoints", "deliveries")
 
 
 class FakeDatabase:
@@ -284,8 +284,10 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
         row = self._get("operations", op_id)
         return None if row is None else row["obj"]
 
-    def list_operations(self, sub_id: str, limit: int, starting_after: str | None) -> Page:
-        rows = [r for r in self._rows("operations") if r["obj"].subscription == sub_id]
+    def list_operations(self, sub_id: str, limit: int, starting_after: str | None,
+                        hide_restricted: bool = False) -> Page:
+        rows = [r for r in self._rows("operations") if r["obj"].subscription == sub_id
+                and not (hide_restricted and r["obj"].error_code == "restricted_party")]
         return _page(rows, limit, starting_after, newest_first=True)
 
     # --- money -----------------------------------------------------------------------------

@@ -141,6 +141,27 @@ def test_restricted_auto_renewal_is_skipped_and_recorded(client_factory: ClientF
     assert renewed["expires_on"] > "2024-09-19" or renewed["renewal_order"] is not None
 
 
+def test_customer_does_not_see_restricted_skips(client_factory: ClientFactory,
+                                                db_kind: str) -> None:
+    # SPEC P6: the skip is in the history for managers; nothing is shown to the customer
+    world = _restricted_world(client_factory, db_kind)
+    api = world.operator
+    ok(api.patch("/v1/resellers/nw", json={"inn": "NW-1"}))
+    ok(api.post("/v1/restrictions", json={"inn": "nw-1", "products": ["m365"]}))
+    clock(api, "2024-09-20")
+    path = "/v1/subscriptions/m-c-east/operations"
+
+    def codes(party: str) -> list[object]:
+        return [(h["status"], (h["error"] or {}).get("code"))
+                for h in ok(world.clients[party].get(path))["data"]]
+
+    for manager in ("operator", "reseller", "downstream"):
+        assert ("skipped", "restricted_party") in codes(manager), manager
+    mine = codes("customer")
+    assert mine and ("skipped", "restricted_party") not in mine
+    assert len(mine) == len(codes("operator")) - 1
+
+
 def test_delegated_settings(client_factory: ClientFactory, db_kind: str) -> None:
     # SPEC P3: a reseller's setting applies below it and is read-only there
     world = build(client_factory, db_kind)

@@ -38,10 +38,11 @@ def test_monthly_life(api):
     assert [c["period_start"] for c in sept_on] == ["2024-10-01", "2024-11-01", "2024-12-01"]
     assert all(c["amount"] == "60.00" for c in sept_on)
 
-    # SPEC S7: a manual prolong applies from the next billing day.
+    # SPEC S7: a manual prolong applies from the next billing day; it writes nothing now
+    # (amount 0.00, S11) and shows what it will charge as its quote.
     scheduled = ok(op(api, {"type": "prolong", "resources": {"seats": 12}}))
-    assert (scheduled["status"], scheduled["effective_on"], scheduled["amount"]) == (
-        "scheduled", "2025-01-01", "72.00")
+    assert (scheduled["status"], scheduled["effective_on"], scheduled["amount"],
+            scheduled["quote"]) == ("scheduled", "2025-01-01", "0.00", "72.00")
     clock(api, "2025-01-01")
     assert sub(api)["resources"] == {"seats": 12}
     assert charges(api)[-1]["amount"] == "72.00"

@@ -8,7 +8,7 @@ from fractions import Fraction as F
 import pytest
 
 from prorata.domain.model import LineKind, OpStatus, Status
-from tests.unit.builders import Sim, cents, make_plan, total
+from tests.unit.builders import Sim, cents, customer, make_plan, total
 
 D = Decimal
 BOUGHT = date(2024, 1, 1)            # P1Y: period_end 2025-01-01, expires_on 2024-12-31
@@ -237,9 +237,30 @@ def test_seed_003_shifted_starts_a_full_period_on_the_renewal_date():
     sim.advance(date(2022, 5, 20))
     term = [ln for ln in sim.lines if ln.period_start >= SEED_RENEWED]
     last = term[-1]
-    assert (last.period_start, last.period_end) == (date(2022, 5, 1), date(2022, 5, 21))
-    assert last.amount == cents(F(60) * 20 / 31) == D("38.71")
-    assert total(term) == D("720.00")   # 11/31 + 11 months + 20/31 = 12 months of 60.00
+    # SPEC S6 clarification: the last payment is one line, a month plus the stub; the term
+    # keeps its 12 payments (first 11/31, 10 months, last 1 + 20/31)
+    assert (last.period_start, last.period_end) == (date(2022, 4, 1), date(2022, 5, 21))
+    assert last.amount == cents(F(60) + F(60) * 20 / 31) == D("98.71")
+    assert len(term) == 12
+    assert total(term) == D("720.00")
+    assert sim.sub.charged_until == date(2022, 5, 21)
+
+
+def test_shifted_last_payment_billing_day_15():
+    # SPEC S6 clarification: 31.00 a month, billing day 15: first 05-21 → 06-15 (25.00), last
+    # one line 2022-04-15 → 05-21 (37.00), not a month plus a separate 6.00 stub
+    plan = make_plan("monthly", price="31.00", settings={"expired_renewal_mode": "shifted"})
+    sim = Sim(plan, SEED_ORDERED, {"resources": {"seats": 1}, "auto_renew": False},
+              cust=customer(billing_day=15))
+    sim.advance(date(2021, 5, 15))
+    d = sim.do(SEED_RENEWED, {"type": "renew"})
+    assert [(ln.period_start, ln.period_end, ln.amount) for ln in d.lines] == [
+        (SEED_RENEWED, date(2021, 6, 15), D("25.00"))]
+    sim.advance(date(2022, 5, 20))
+    term = [ln for ln in sim.lines if ln.period_start >= SEED_RENEWED]
+    assert (term[-1].period_start, term[-1].period_end, term[-1].amount) == (
+        date(2022, 4, 15), date(2022, 5, 21), D("37.00"))
+    assert len(term) == 12 and total(term) == D("372.00")
 
 
 def test_seed_003_long_term_constant_and_shifted():

@@ -197,6 +197,9 @@ def test_trial_switch_is_immediate_and_charged_as_a_new_purchase():
     assert sub.plan == "paid" and sub.period_start == date(2024, 8, 20)
     assert sub.period_end == date(2025, 8, 20) and sub.auto_renew is True
     assert d.operation.params["timing"] == "now"
+    # SPEC S8.1 clarification: the paid subscription starts that day
+    assert (sub.start_date, sub.expires_on) == (date(2024, 8, 20), date(2025, 8, 19))
+    assert sub.anchor_day == 20 and sub.high_water == {"seats": 10}
 
 
 def test_trial_cannot_switch_to_another_trial():

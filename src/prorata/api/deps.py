@@ -106,6 +106,22 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
+# Answer fields that hold a secret: API key secrets, session tokens, webhook signing secrets,
+# gateway credentials. Kept out of idempotency records at the one place records are written.
+SECRET_FIELDS = frozenset({"secret", "token", "password", "client_secret", "api_secret"})
+
+
+def redact(value: Any) -> Any:
+    """`value` with every secret field, at any depth, set to null: what an idempotency record
+    keeps, so a replay answers the same object without what was shown once."""
+    if isinstance(value, dict):
+        return {k: None if k in SECRET_FIELDS and v is not None else redact(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
 def _replay(record: dict[str, Any], fingerprint: str) -> JSONResponse:
     if record.get("fingerprint") != fingerprint:
         raise IdempotencyKeyReused()
@@ -130,7 +146,7 @@ def write(request: Request, scope: Scope, body: Any,
             result = action(uow)
             if key is not None:
                 uow.put_idempotent(scope, key, {"fingerprint": fingerprint, "status": 200,
-                                                "body": result})
+                                                "body": redact(result)})
             uow.commit()
     except DuplicateKey:
         # A concurrent request with the same key committed first: answer what it answered.

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from prorata.domain.errors import DomainError
+from prorata.domain.errors import DomainError, TooManyRequests
 from prorata.services.ports import DuplicateKey
 
 log = logging.getLogger("prorata.api")
@@ -51,7 +51,10 @@ def param_from_loc(loc: Sequence[Any]) -> str | None:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return error_response(exc.status, exc.type, exc.code, exc.message, exc.param)
+    response = error_response(exc.status, exc.type, exc.code, exc.message, exc.param)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

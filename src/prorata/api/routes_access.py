@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 
 from prorata.api.deps import SESSION_COOKIE, Caller, check_id, credential, write
 from prorata.api.schemas import ApiKeyIn, LoginIn, UserIn, dump
-from prorata.services import access
+from prorata.domain.errors import Unauthenticated
+from prorata.services import access, throttle
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
@@ -37,8 +38,19 @@ def create_user(request: Request, scope: Caller, body: UserIn) -> JSONResponse:
 
 @router.post("/login", summary="Sign in: a session token and an HttpOnly cookie")
 def login(request: Request, body: LoginIn) -> JSONResponse:
-    with request.app.state.database.uow() as uow:
-        answer, token = access.login(uow, dump(body), datetime.now(UTC))
+    """Throttled per e-mail and per client address (services/throttle.py): a failed sign-in
+    writes nothing else, so its record is committed before the 401 is raised."""
+    data, now = dump(body), datetime.now(UTC)
+    client = request.client.host if request.client else "unknown"
+    database = request.app.state.database
+    with database.uow() as uow:
+        throttle.check(uow, data["email"], client, now)
+        try:
+            answer, token = access.login(uow, data, now)
+        except Unauthenticated:
+            throttle.record_failure(uow, data["email"], client, now)
+            uow.commit()
+            raise
         uow.commit()
     response = JSONResponse(answer)
     # Strict: a cross-site request never carries the cookie, so it cannot ride on a session.

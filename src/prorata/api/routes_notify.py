@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -78,19 +77,14 @@ def preview_template(request: Request, scope: Caller, event_type: str,
 @router.post("/webhook-endpoints",
              summary="Create a webhook endpoint; its signing secret is shown once")
 def create_endpoint(request: Request, scope: Caller, body: WebhookEndpointIn) -> JSONResponse:
-    """The secret is not kept in the idempotency record: a replay answers `secret: null`."""
+    """`write` keeps the secret out of the idempotency record: a replay answers `secret: null`."""
     data = dump(body)
-    made: dict[str, str] = {}
 
     def action(uow: Any) -> dict[str, Any]:
-        endpoint, made["secret"] = webhooks.create_endpoint(uow, scope, data)
-        return {**endpoint, "secret": None}
+        endpoint, secret = webhooks.create_endpoint(uow, scope, data)
+        return {**endpoint, "secret": secret}
 
-    response = write(request, scope, data, action)
-    if "secret" not in made or response.headers.get("Idempotent-Replayed"):
-        return response
-    answer = json.loads(bytes(response.body))
-    return JSONResponse({**answer, "secret": made["secret"]})
+    return write(request, scope, data, action)
 
 
 @router.get("/webhook-endpoints", summary="Webhook endpoints of the caller's scope")

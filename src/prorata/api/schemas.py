@@ -218,6 +218,7 @@ class SubscriptionIn(Body):
     resources: dict[Ident, Count] = Field(default_factory=dict, max_length=100)
     auto_renew: bool | None = None
     attributes: dict[Ident, Text] | None = Field(default=None, max_length=100)
+    preview: bool = Field(default=False, description="answer the quote, store nothing")
 
 
 class SubscriptionPatchIn(Body):

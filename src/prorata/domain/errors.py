@@ -47,6 +47,17 @@ class Unauthenticated(DomainError):
     type = "authentication_error"
 
 
+class TooManyRequests(DomainError):
+    """Throttled (login): answered 429 with `Retry-After: retry_after` seconds."""
+
+    status = 429
+    type = "rate_limit_error"
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message, None)
+        self.retry_after = retry_after
+
+
 # Stable refusal codes, named once so tests and docs can refer to them.
 SUBSCRIPTION_BUSY = "subscription_busy"
 SUBSCRIPTION_LOCKED = "subscription_locked"

@@ -117,6 +117,9 @@ class Subscription:
     version: int = 0
     due_on: date | None = None  # the next day the daily run has work for it (engine.schedule)
     expiry_noticed: date | None = None  # R4: the period end whose expiring notice was emitted
+    # S6 shifted: this period started on the renewal date; its last payment is one line that
+    # runs from the last billing day to the period end (the stub included)
+    shifted: bool = False
 
     @property
     def expires_on(self) -> date | None:

@@ -16,7 +16,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from prorata.domain.errors import InvalidInput, Unauthenticated
-from prorata.services.inputs import OutOfScope, ResourceExists, choose_id, missing, reference
+from prorata.services.inputs import (
+    OutOfScope,
+    ResourceExists,
+    choose_id,
+    missing,
+    reference,
+    scoped_id,
+)
 from prorata.services.ports import DuplicateKey, Scope, UnitOfWork
 
 SESSION_HOURS = 12
@@ -85,7 +92,7 @@ def _owner_in_scope(uow: UnitOfWork, scope: Scope, kind: str, party: str) -> boo
 def create_api_key(uow: UnitOfWork, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/api-keys. The secret is in this answer only; the database keeps its hash."""
     owner = _target(uow, scope, body)
-    key_id = choose_id(body, "key")
+    key_id = scoped_id(scope, body, "key")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     if uow.get_api_key(key_id) is not None:
         raise ResourceExists("API key", key_id)
@@ -130,7 +137,7 @@ def create_user(uow: UnitOfWork, scope: Scope, body: dict[str, Any]) -> dict[str
     scope rules as API keys."""
     owner = _target(uow, scope, body)
     email, password = _email(body), _password(body)
-    user_id = choose_id(body, "usr")
+    user_id = scoped_id(scope, body, "usr")
     try:
         uow.add_user(user_id, email, _hasher.hash(password), owner.kind, owner.party)
     except DuplicateKey:

@@ -65,6 +65,17 @@ def choose_id(body: dict[str, Any], prefix: str) -> str:
     return raw
 
 
+def scoped_id(scope: Scope, body: dict[str, Any], prefix: str) -> str:
+    """Ids are global names, so only a caller whose scope is the whole namespace (the
+    operator) may choose one: a reseller or customer choosing ids could tell a taken id (409)
+    from a free one (200) and so learn that another tenant's object exists. Theirs are
+    assigned by the server; an `id` from them is refused, whether taken or not."""
+    if scope.kind != "operator" and body.get("id") is not None:
+        raise InvalidInput("id_not_allowed", "ids are assigned by the server; leave id out",
+                           "id")
+    return choose_id(body, prefix)
+
+
 def text(body: dict[str, Any], key: str, *, required: bool = True,
          max_length: int = MAX_TEXT) -> str | None:
     """A printable, non-blank string. Control characters are refused: PostgreSQL rejects NUL in

@@ -18,11 +18,11 @@ from prorata.services import subscriptions
 from prorata.services.inputs import (
     OutOfScope,
     ResourceExists,
-    choose_id,
     missing,
     reference,
     require_object,
     require_operator,
+    scoped_id,
     text,
 )
 from prorata.services.ports import OPERATOR, Page, Scope, UnitOfWork
@@ -98,7 +98,7 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     """POST /v1/resellers. Resellers form a tree of any depth (P1)."""
     body = require_object(body)
     _check_scope_may_create(scope)
-    reseller_id = choose_id(body, "res")
+    reseller_id = scoped_id(scope, body, "res")
     name = _name(uow, body)
     inn = text(body, "inn", required=False, max_length=MAX_CODE)
     parent = _owning_reseller(uow, scope, body, "parent")
@@ -171,7 +171,7 @@ def create_customer(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     and balance are all in that currency (T6)."""
     body = require_object(body)
     _check_scope_may_create(scope)
-    customer_id = choose_id(body, "cus")
+    customer_id = scoped_id(scope, body, "cus")
     name = _name(uow, body)
     reseller = _owning_reseller(uow, scope, body, "reseller")
     currency = check_currency(body.get("currency") or "USD")

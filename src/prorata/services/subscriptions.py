@@ -30,7 +30,7 @@ from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
 from prorata.services.delegation import PartyRules, rules_for
-from prorata.services.inputs import choose_id
+from prorata.services.inputs import scoped_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
 
@@ -108,9 +108,12 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
     """S3: purchase. Validates the order attributes for the caller's audience (P7) and the
     restriction lists (P6); the attributes are stored on the subscription for the vendor
     connector."""
+    preview = body.get("preview", False)
+    if not isinstance(preview, bool):
+        raise InvalidInput("invalid_field", "preview must be true or false", "preview")
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
-    sub_id = choose_id(body, "sub")
+    sub_id = scoped_id(scope, body, "sub")
     product = uow.get_product(plan.product) or {}
     attributes = body.get("attributes") or {}
     if not isinstance(attributes, dict):
@@ -125,10 +128,15 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
                         new_id, sub_id)
     sub = decision.subscription
     sub.due_on = due_on(sub, plan)
-    uow.add_subscription(sub)
-    _store_history(uow, decision, customer, today)
     ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
                   new_id=new_id)
+    if preview:  # S3 + S11: the quote and the subscription it would create; nothing stored
+        assert decision.operation is not None
+        op = replace(decision.operation, id=None)  # type: ignore[arg-type]
+        return {**operation_to_dict(op, decision.lines, customer.currency, "preview"),
+                "preview": True, "subscription": _view(ctx)}
+    uow.add_subscription(sub)
+    _store_history(uow, decision, customer, today)
     return _view(ctx)
 
 
@@ -166,13 +174,16 @@ def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, An
         ctx.order_lines = uow.lines_for_operation(sub.renewal_order.operation_id)
     decision = decide(ctx, body)
     assert decision.operation is not None
-    if preview:
+    if preview:  # the quote, as lines; stored nothing, so never `completed`
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
-        return {**operation_to_dict(op, decision.shown, ctx.customer.currency), "preview": True}
+        return {**operation_to_dict(op, decision.shown, ctx.customer.currency, "preview"),
+                "preview": True}
     uow.update_subscription(decision.subscription)
     lines = _store_history(uow, decision, ctx.customer, today)
-    shown = lines if decision.quote is None else decision.quote
-    return operation_to_dict(decision.operation, shown, ctx.customer.currency)
+    answer = operation_to_dict(decision.operation, lines, ctx.customer.currency)
+    if decision.quote is not None:  # charged later (on approval, on its day): shown apart
+        answer["quote_lines"] = [line_to_dict(ln) for ln in decision.quote]
+    return answer
 
 
 def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
@@ -205,7 +216,9 @@ def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
                     starting_after: str | None) -> Page:
     sub = _load(uow, scope, sub_id)
     currency = _customer(uow, scope, sub.customer).currency
-    page = uow.list_operations(sub.id, limit, starting_after)
+    # P6: restriction-list skips are recorded for managers; nothing is shown to the customer
+    page = uow.list_operations(sub.id, limit, starting_after,
+                               hide_restricted=scope.kind == "customer")
     items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
     return Page(items, page.has_more)
 

@@ -25,16 +25,21 @@ def line_to_dict(line: ChargeLine) -> dict[str, Any]:
     }
 
 
-def operation_to_dict(op: Operation, lines: list[ChargeLine], currency: str) -> dict[str, Any]:
+def operation_to_dict(op: Operation, lines: list[ChargeLine], currency: str,
+                      status: str | None = None) -> dict[str, Any]:
+    """`amount` is the sum of `lines`, what the operation wrote (0 when it wrote none): a stop
+    waiting for approval or a scheduled switch charges nothing yet. What it was quoted when
+    asked for (the stored `op.amount`) stays visible as `quote`."""
     error = None if op.error_code is None else {"code": op.error_code,
                                                 "message": op.error_message}
+    cur = op.currency or currency
     return {
         "id": op.id, "object": "operation", "subscription": op.subscription, "type": op.type,
-        "status": op.status.value, "actor": op.actor, "params": op.params,
+        "status": status or op.status.value, "actor": op.actor, "params": op.params,
         "effective_on": _day(op.effective_on), "created_on": _day(op.created_on),
-        "amount": format_amount(sum((ln.amount for ln in lines), Decimal(0)) if lines
-                                else op.amount, currency),
-        "currency": op.currency or currency, "lines": [line_to_dict(ln) for ln in lines],
+        "amount": format_amount(sum((ln.amount for ln in lines), Decimal(0)), currency),
+        "currency": cur, "lines": [line_to_dict(ln) for ln in lines],
+        "quote": None if op.amount is None else format_amount(op.amount, cur),
         "error": error,
     }
 

@@ -18,11 +18,11 @@ from prorata.services.events import rfc3339
 from prorata.services.inputs import (
     OutOfScope,
     ResourceExists,
-    choose_id,
     missing,
     reference,
     require_object,
     require_operator,
+    scoped_id,
     text,
 )
 from prorata.services.ports import OPERATOR, Page, Scope, UnitOfWork
@@ -75,7 +75,7 @@ def create_endpoint(uow: UnitOfWork, scope: Scope, body: Any,
     names a reseller."""
     _managers_only(scope)
     body = require_object(body)
-    endpoint_id = choose_id(body, "we")
+    endpoint_id = scoped_id(scope, body, "we")
     wanted = reference(body, "reseller", "reseller")
     owner = scope.party if scope.kind == "reseller" and wanted is None else wanted
     if owner is not None and uow.get_reseller(scope, owner) is None:

@@ -43,7 +43,7 @@ SUB_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("stop_request", "stop_request", "value"), ("stopped_on", "stopped_on", "date"),
     ("expired_on", "expired_on", "date"), ("unpaid_since", "unpaid_since", "date"),
     ("attributes", "attributes", "attributes"), ("due_on", "due_on", "date"),
-    ("expiry_noticed", "expiry_noticed", "date"),
+    ("expiry_noticed", "expiry_noticed", "date"), ("shifted", "shifted", "bool"),
 )
 _JSON_KINDS = frozenset({"json", "prices", "order", "json_or_null", "attributes"})
 # (column, kind) in the order of Subscription's fields, so a decoded row is its arguments.

@@ -215,7 +215,7 @@ def subscription_values(sub: Subscription) -> dict[str, Any]:
         "prolong_operation": sub.prolong_operation, "stop_request": sub.stop_request,
         "stopped_on": sub.stopped_on, "expired_on": sub.expired_on,
         "unpaid_since": sub.unpaid_since, "attributes": jsonable(sub.attributes),
-        "due_on": sub.due_on, "expiry_noticed": sub.expiry_noticed,
+        "due_on": sub.due_on, "expiry_noticed": sub.expiry_noticed, "shifted": sub.shifted,
     }
 
 
@@ -234,7 +234,7 @@ def row_to_subscription(row: Any) -> Subscription:
         prolong_operation=row.prolong_operation, stop_request=row.stop_request,
         stopped_on=row.stopped_on, expired_on=row.expired_on, unpaid_since=row.unpaid_since,
         attributes=dict(row.attributes), version=row.version, due_on=row.due_on,
-        expiry_noticed=row.expiry_noticed,
+        expiry_noticed=row.expiry_noticed, shifted=bool(row.shifted),
     )
 
 

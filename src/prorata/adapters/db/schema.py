@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -421,6 +422,8 @@ customers.append_column(Column("email", String(320), nullable=True))
 resellers.append_column(Column("email", String(320), nullable=True))
 # R4: the period end whose subscription_expiring was emitted (once per period).
 subscriptions.append_column(Column("expiry_noticed", Date, nullable=True))
+# 0012: a shifted period (S6): its last payment includes the stub.
+subscriptions.append_column(Column("shifted", Boolean, nullable=False, server_default=false()))
 # Set when the worker has made the event's deliveries (fan-out); the partial index holds only
 # the events still waiting for that, so finding them stays cheap however many are stored.
 events.append_column(Column("dispatched_at", DateTime(timezone=True), nullable=True))
@@ -494,4 +497,16 @@ delivery_attempts = Table(
     Column("status_code", Integer, nullable=True),
     Column("error", Text, nullable=True),
     Column("duration_ms", Integer, nullable=False),
+)
+
+# 0012: failed sign-ins (issue 6), counted per e-mail and per client address to throttle
+# POST /v1/login across processes; kept as the record of failed attempts.
+login_failures = Table(
+    "login_failures", metadata,
+    _id(),
+    Column("email", String(320), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_email_created_at", "email", "created_at"),
+    Index("ix_login_failures_client_created_at", "client", "created_at"),
 )

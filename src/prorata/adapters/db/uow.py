@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
@@ -24,8 +24,10 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
+from prorata.adapters.db.subtree import in_subtree
+from prorata.adapters.db.throttle import LoginFailures
 from prorata.domain.catalog import Plan
-from prorata.domain.errors import Conflict
+from prorata.domain.errors import RESTRICTED_PARTY, Conflict
 from prorata.domain.model import Customer, Operation, Subscription
 from prorata.ids import new_id
 from prorata.services.ports import Page, Scope
@@ -38,7 +40,7 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -60,7 +62,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
 
     def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
         path = self._path_of(scope.party)
-        return false() if path is None else path_column.startswith(path, autoescape=True)
+        if path is None:
+            return false()
+        return in_subtree(self.connection.dialect.name, path_column, path)
 
     # --- parties ---------------------------------------------------------------------------
 
@@ -256,8 +260,14 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
             select(operations).where(operations.c.id == op_id)).first()
         return None if row is None else m.row_to_operation(row)
 
-    def list_operations(self, sub_id: str, limit: int, starting_after: str | None) -> Page:
-        """S11: newest first."""
+    def list_operations(self, sub_id: str, limit: int, starting_after: str | None,
+                        hide_restricted: bool = False) -> Page:
+        """S11: newest first. `hide_restricted`: without the restriction-list skips (P6), which
+        a customer does not see; filtered in the query so pages stay full and a cursor naming
+        a hidden one finds nothing."""
         owner = operations.c.subscription_id == sub_id
+        if hide_restricted:
+            owner = and_(owner, or_(operations.c.error_code.is_(None),
+                                    operations.c.error_code != RESTRICTED_PARTY))
         return self._page(select(operations).where(owner), operations, owner, starting_after,
                           limit, newest_first=True, convert=m.row_to_operation)

@@ -62,11 +62,11 @@ def prolongation(ctx: Context) -> Decision | None:
     amounts = sub.next_resources or sub.resources
     prices = sub.prices if plan.settings.price_lock else capture_prices(plan, sub.period)
     p = pricer(ctx)
-    end = p.span_end(plan, start, sub.period_end)
+    end = p.span_end(plan, start, sub.period_end, sub.shifted)
     assert end is not None
     cfg = Config(plan, sub.period, amounts, prices)
     lines = p.setup(cfg, sub.high_water, start, end)
-    lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE, ref=None)
+    lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE, ref=None, one_line=sub.shifted)
     op = operation(ctx, "prolong", OpStatus.COMPLETED, {"resources": amounts}, start, lines,
                    dedup_key=f"prolong:{sub.id}:{start}")
     new = copy_sub(sub, charged_until=end, next_resources=None, prolong_operation=None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 
 from prorata.domain.calendar import next_billing_day, split_by_billing_month
@@ -86,17 +87,24 @@ class Pricer:
                           period_end=end, quantity=quantity, unit_price=shown_price,
                           amount=amount, currency=self.currency, resource=resource)
 
-    def span_end(self, plan: Plan, start: date, period_end: date | None) -> date | None:
+    def span_end(self, plan: Plan, start: date, period_end: date | None,
+                 shifted: bool = False) -> date | None:
         """Where a charge starting on `start` ends: the next billing day for monthly types,
-        the period end for whole-period types (C5)."""
+        the period end for whole-period types (C5). In a shifted period (S6) the last
+        billing month runs on to the period end, so the stub is part of the last payment."""
         if plan.billing_type in MONTHLY_TYPES:
             end = _next_billing_day(start, self.billing_day)
-            return end if period_end is None else min(end, period_end)
+            if period_end is None:
+                return end
+            if shifted and end < period_end < _next_billing_day(end, self.billing_day):
+                return period_end
+            return min(end, period_end)
         return period_end
 
     def recurring(self, cfg: Config, start: date, end: date, *, kind: LineKind,
                   ref: tuple[date, date] | None, sign: int = 1,
-                  quantities: dict[str, int] | None = None, label: str = "") -> list[ChargeLine]:
+                  quantities: dict[str, int] | None = None, label: str = "",
+                  one_line: bool = False) -> list[ChargeLine]:
         """Prorated recurring lines for `[start, end)`; one per resource and billing month.
 
         `ref` is the subscription period for whole-period types; None means monthly charging,
@@ -106,6 +114,8 @@ class Pricer:
             return []
         if ref is None:
             pieces = _billing_pieces(start, end, self.billing_day)
+            if one_line and len(pieces) > 1:  # S6 shifted: one payment, rounded once (T5)
+                return self._one_line(cfg, start, end, pieces, kind, sign, quantities, label)
         else:
             pieces = ((start, end, (ref[1] - ref[0]).days),)
         rate: Decimal | None = None  # looked up on the first line, as before: none, no lookup
@@ -152,6 +162,32 @@ class Pricer:
         num, den = amount.as_integer_ratio()
         return self.line(LineKind.FEE, description, self.day, None, 1, amount, num, den,
                          plan_currency)
+
+
+    def _one_line(self, cfg: Config, start: date, end: date,
+                  pieces: tuple[tuple[date, date, int], ...], kind: LineKind, sign: int,
+                  quantities: dict[str, int] | None, label: str) -> list[ChargeLine]:
+        """One line per resource for `[start, end)` across billing months: each piece is still
+        prorated over its own billing month (T4); the sum is rounded once."""
+        share = sum((Fraction(e - s, days) for s, e, days in
+                     ((p[0].toordinal(), p[1].toordinal(), p[2]) for p in pieces)), Fraction(0))
+        parts = " + ".join(f"{(p[1] - p[0]).days}/{p[2]}" for p in pieces)
+        rate = self._rate(cfg.plan.currency)
+        lines = []
+        for res in cfg.plan.resources:
+            units = quantities.get(res.id, 0) if quantities is not None \
+                else res.chargeable(cfg.resources.get(res.id, 0))
+            price = cfg.prices[res.id].price if res.id in cfg.prices else res.price_for(cfg.period)
+            if units == 0 or price == 0:
+                continue
+            p_num, p_den = price.as_integer_ratio()
+            amount = self._amount(units * p_num * share.numerator * sign,
+                                  p_den * share.denominator, rate)
+            if amount == 0:
+                continue
+            text = f"{label}{res.name} × {units}, {start} – {end} ({parts} billing months)"
+            lines.append(self._line(kind, text, start, end, units, price, amount, rate, res.id))
+        return lines
 
 
 def cap_refunds(lines: list[ChargeLine], refundable: Decimal | None) -> list[ChargeLine]:

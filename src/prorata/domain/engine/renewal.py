@@ -23,9 +23,9 @@ def renewal_order(ctx: Context, plan: Plan, period: str | None, amounts: dict[st
     start = sub.period_end
     new_end = add_duration(start, parse_duration(period), sub.anchor_day)
     prices = capture_prices(plan, period)
-    high_water = sub.high_water if plan.id == sub.plan else {}
+    # C2: the mark is the subscription's, carried across a switch on renewal (same ids)
     lines = first_charge(ctx, plan, Config(plan, period, amounts, prices), start, new_end,
-                         high_water, label="Renewal: ")
+                         sub.high_water, label="Renewal: ")
     charged_until = pricer(ctx).span_end(plan, start, new_end)
     op = operation(ctx, op_type, OpStatus.WAITING_FOR_PROVISIONING, params, start, lines,
                    dedup_key)
@@ -58,9 +58,10 @@ def renew_expired(ctx: Context, period: str, amounts: dict[str, int],
     lines = first_charge(ctx, plan, cfg, today, new_end, sub.high_water, period_start=start,
                          label="Renewal: ")
     charged_until = pricer(ctx).span_end(plan, today, new_end)
+    shifted = plan.settings.expired_renewal_mode is RenewalMode.SHIFTED
     new = copy_sub(sub, status=Status.ACTIVE, period=period, period_start=start,
                    period_end=new_end, anchor_day=anchor, charged_until=charged_until,
-                   expired_on=None, stopped_on=None)
+                   expired_on=None, stopped_on=None, shifted=shifted)
     new.resources, new.prices = dict(amounts), prices
     new.high_water = raised_high_water(sub.high_water, amounts)
     op = operation(ctx, "renew", OpStatus.COMPLETED, params, today, lines)
@@ -72,13 +73,13 @@ def apply_renewal_order(ctx: Context, order_plan: Plan) -> Decision:
     sub = ctx.subscription
     order = sub.renewal_order
     assert order is not None
-    same_plan = order.plan == sub.plan
     new = copy_sub(sub, plan=order.plan, billing_type=order_plan.billing_type,
                    period=order.period, period_start=order.effective_on,
                    period_end=order.period_end, charged_until=order.charged_until,
-                   renewal_order=None, next_resources=None, prolong_operation=None)
+                   renewal_order=None, next_resources=None, prolong_operation=None,
+                   shifted=False)
     new.resources, new.prices = dict(order.resources), dict(order.prices)
-    new.high_water = raised_high_water(sub.high_water if same_plan else {}, order.resources)
+    new.high_water = raised_high_water(sub.high_water, order.resources)
     updates = [OpUpdate(order.operation_id, OpStatus.COMPLETED)]
     if sub.prolong_operation:
         updates.append(OpUpdate(sub.prolong_operation, OpStatus.CANCELLED, "superseded",

@@ -12,6 +12,7 @@ from prorata.domain.engine.common import (
     copy_sub,
     operation,
     pricer,
+    raised_high_water,
     reference,
     resolve_amounts,
 )
@@ -69,15 +70,16 @@ def _period(new_plan: Plan, requested: Any, current: str | None) -> str | None:
 
 def _from_trial(ctx: Context, new_plan: Plan, period: str | None, amounts: dict[str, int],
                 params: dict[str, Any]) -> Decision:
-    """S8.1: the paid period starts today and is charged as a new purchase (S3)."""
+    """S8.1: the paid subscription starts today (`start_date`, the deletion window, the
+    anchor day) and is charged as a new purchase (S3)."""
     today = ctx.today
     period_end = start_period(new_plan, period, today)
     prices = capture_prices(new_plan, period)
     lines = first_charge(ctx, new_plan, Config(new_plan, period, amounts, prices), today,
                          period_end, {})
     new = copy_sub(ctx.subscription, plan=new_plan.id, billing_type=new_plan.billing_type,
-                   period=period, period_start=today, period_end=period_end,
-                   anchor_day=today.day, auto_renew=True,
+                   period=period, start_date=today, period_start=today,
+                   period_end=period_end, anchor_day=today.day, auto_renew=True, shifted=False,
                    charged_until=pricer(ctx).span_end(new_plan, today, period_end))
     new.resources, new.prices, new.high_water = dict(amounts), prices, dict(amounts)
     op = operation(ctx, "switch_plan", OpStatus.COMPLETED, params, today, lines)
@@ -107,7 +109,7 @@ def _now(ctx: Context, new_plan: Plan, kind: str, period: str | None,
     prices = capture_prices(new_plan, period)
     cfg = Config(new_plan, period, amounts, prices)
     end = p.span_end(new_plan, today, period_end)
-    lines += p.setup(cfg, {}, today, end)
+    lines += p.setup(cfg, sub.high_water, today, end)  # C2: the mark survives the switch
     if end is not None and new_plan.billing_type not in (BillingType.PAYG, BillingType.TRIAL):
         lines += p.recurring(cfg, today, end, kind=LineKind.CHARGE,
                              ref=reference(new_plan, period_start, period_end),
@@ -121,7 +123,8 @@ def _now(ctx: Context, new_plan: Plan, kind: str, period: str | None,
     new = copy_sub(sub, plan=new_plan.id, billing_type=new_plan.billing_type, period=period,
                    period_start=period_start, period_end=period_end, charged_until=end,
                    next_resources=None, prolong_operation=None)
-    new.resources, new.prices, new.high_water = dict(amounts), prices, dict(amounts)
+    new.resources, new.prices = dict(amounts), prices
+    new.high_water = raised_high_water(sub.high_water, amounts)
     op = operation(ctx, "switch_plan", OpStatus.COMPLETED, params, today, lines)
     updates = []
     if sub.prolong_operation:
@@ -188,7 +191,7 @@ def switch_charge(ctx: Context, sub: Any, new_plan: Plan, day: date) -> tuple[An
     prices = capture_prices(new_plan, order.period)
     cfg = Config(new_plan, order.period, order.resources, prices)
     end = p.span_end(new_plan, start, period_end)
-    lines = p.setup(cfg, {}, start, end)
+    lines = p.setup(cfg, sub.high_water, start, end)  # C2: the mark survives the switch
     if end is not None and new_plan.billing_type not in (BillingType.PAYG, BillingType.TRIAL):
         lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE,
                              ref=reference(new_plan, period_start, period_end),
@@ -198,7 +201,8 @@ def switch_charge(ctx: Context, sub: Any, new_plan: Plan, day: date) -> tuple[An
     new = copy_sub(sub, plan=new_plan.id, billing_type=new_plan.billing_type,
                    period=order.period, period_start=period_start, period_end=period_end,
                    charged_until=end, scheduled_switch=None, next_resources=None,
-                   prolong_operation=None)
+                   prolong_operation=None,
+                   shifted=sub.shifted and period_start == sub.period_start)
     new.resources, new.prices = dict(order.resources), prices
-    new.high_water = dict(order.resources)
+    new.high_water = raised_high_water(sub.high_water, order.resources)
     return new, lines
