@@ -16,6 +16,7 @@ from prorata.domain.engine import (
     decide,
     due_on,
     purchase,
+    unavailable_operations,
 )
 from prorata.domain.engine.pricing import total
 from prorata.domain.errors import (
@@ -100,7 +101,9 @@ def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
 
 
 def _view(ctx: Context) -> dict[str, Any]:
-    return subscription_to_dict(ctx.subscription, available_operations(ctx))
+    """S2 both ways: what may be done today, and for everything else why not (and when)."""
+    unavailable = {op: r.as_dict() for op, r in unavailable_operations(ctx).items()}
+    return subscription_to_dict(ctx.subscription, available_operations(ctx), unavailable)
 
 
 def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
