@@ -62,6 +62,6 @@ def decide(ctx: Context, body: dict[str, Any]) -> Decision:
 
 __all__ = [
     "OPERATIONS", "SYSTEM", "Actor", "Context", "Decision", "OpUpdate", "RateTable",
-    "Refusal", "SystemActor", "availability", "available_operations", "decide", "due_on", "purchase",
-    "refusal", "run_day", "unavailable_operations",
+    "Refusal", "SystemActor", "availability", "available_operations", "decide", "due_on",
+    "purchase", "refusal", "run_day", "unavailable_operations",
 ]
