@@ -22,6 +22,7 @@ from prorata.api import (
     routes_admin,
     routes_catalog,
     routes_invoices,
+    routes_lists,
     routes_notify,
     routes_parties,
     routes_payments,
@@ -86,6 +87,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
-                   routes_notify):
+                   routes_notify, routes_lists):
         app.include_router(module.router)
     return app

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, false, func, select, update
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
 from prorata.adapters.db.invoices import InvoiceStore
+from prorata.adapters.db.lists import ListQueries
 from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
 from prorata.adapters.db.schema import (
@@ -38,7 +39,7 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, ListQueries):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:

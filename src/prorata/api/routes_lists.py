@@ -1,0 +1,61 @@
+"""Lists (issue 7): one GET per collection, scoped to the caller (SPEC P2). The handlers
+pass the raw query parameters to `services.lists`, which checks them; the documented
+parameters are generated from the same `FILTERS`, so documentation and checks agree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from prorata.api.deps import Caller, read
+from prorata.services import lists
+from prorata.services.inputs import ID_PATTERN
+
+router = APIRouter(prefix="/v1", tags=["lists"])
+
+COLLECTIONS = (  # (kind, path, summary)
+    ("customers", "/customers", "List customers"),
+    ("resellers", "/resellers", "List resellers (a reseller sees its subtree)"),
+    ("subscriptions", "/subscriptions", "List subscriptions"),
+    ("plans", "/plans", "List plans"),
+    ("products", "/products", "List products"),
+    ("operations", "/operations", "List operations across subscriptions, newest first"),
+    ("charge_lines", "/charge-lines", "List charge lines, oldest first"),
+    ("api_keys", "/api-keys", "List API keys (never their secrets)"),
+    ("users", "/users", "List users"),
+)
+
+_CURSOR = {"type": "string", "pattern": ID_PATTERN.pattern}
+PAGING_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "limit", "in": "query", "required": False, "description": "1-100, default 20",
+     "schema": {"type": "integer", "minimum": 1, "maximum": lists.MAX_LIMIT,
+                "default": lists.DEFAULT_LIMIT}},
+    {"name": "starting_after", "in": "query", "required": False, "schema": _CURSOR,
+     "description": "the page after this id (which must be in the list, else 400)"},
+    {"name": "ending_before", "in": "query", "required": False, "schema": _CURSOR,
+     "description": "the page before this id (which must be in the list, else 400)"},
+]
+
+
+def parameters(kind: str) -> list[dict[str, Any]]:
+    return PAGING_PARAMETERS + [
+        {"name": name, "in": "query", "required": False, "description": f.description,
+         "schema": f.schema} for name, f in lists.FILTERS[kind].items()]
+
+
+def _handler(kind: str) -> Callable[..., dict[str, Any]]:
+    def handler(request: Request, scope: Caller) -> dict[str, Any]:
+        params = dict(request.query_params)
+        result: dict[str, Any] = read(request,
+                                      lambda uow: lists.list_of(uow, scope, kind, params))
+        return result
+    handler.__name__ = f"list_{kind}"
+    return handler
+
+
+for _kind, _path, _summary in COLLECTIONS:
+    router.add_api_route(_path, _handler(_kind), methods=["GET"], summary=_summary,
+                         operation_id=f"list_{_kind}",
+                         openapi_extra={"parameters": parameters(_kind)})
