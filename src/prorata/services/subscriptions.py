@@ -26,7 +26,7 @@ from prorata.domain.errors import (
     NotFound,
     OperationRefused,
 )
-from prorata.domain.model import Customer, Status, Subscription
+from prorata.domain.model import Customer, Operation, OpStatus, Status, Subscription
 from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
@@ -152,6 +152,12 @@ def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[st
         sub.auto_renew = auto_renew
         sub.due_on = due_on(sub, ctx.plan)
         uow.update_subscription(sub)
+        # S11: every change is kept, this one too (who turned auto-renewal off, and when).
+        uow.add_operation(Operation(
+            id=new_id("op"), subscription=sub.id, type="change_auto_renew",
+            status=OpStatus.COMPLETED, actor=f"{scope.kind}:{scope.party}",
+            params={"auto_renew": auto_renew}, effective_on=today, created_on=today,
+            currency=ctx.customer.currency))
     return _view(ctx)
 
 
@@ -209,7 +215,8 @@ def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
     sub = _load(uow, scope, sub_id)
     currency = _customer(uow, scope, sub.customer).currency
     page = uow.list_operations(sub.id, limit, starting_after)
-    items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
+    lines = uow.lines_for_operations([op.id for op in page.items])  # one query, not one each
+    items = [operation_to_dict(op, lines[op.id], currency) for op in page.items]
     return Page(items, page.has_more)
 
 
