@@ -18,6 +18,7 @@ from prorata.adapters.payments.registry import Gateways
 from prorata.adapters.payments.testing import TEST_MODE_KEY
 from prorata.api import (
     errors,
+    options,
     routes_access,
     routes_admin,
     routes_catalog,
@@ -85,6 +86,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     app.state.gateways = gateways if gateways is not None else \
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
+    options.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
                    routes_notify, routes_lists):
