@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from prorata.api.deps import Caller, read
-from prorata.services import lists
+from prorata.api.deps import Caller, check_id, read, today
+from prorata.services import lists, upcoming
 from prorata.services.inputs import ID_PATTERN
 
 router = APIRouter(prefix="/v1", tags=["lists"])
@@ -59,3 +59,18 @@ for _kind, _path, _summary in COLLECTIONS:
     router.add_api_route(_path, _handler(_kind), methods=["GET"], summary=_summary,
                          operation_id=f"list_{_kind}",
                          openapi_extra={"parameters": parameters(_kind)})
+
+
+@router.get("/customers/{customer_id}/upcoming", tags=["parties"],
+            summary="Charge lines the daily runs will write up to a date (nothing is stored)",
+            openapi_extra={"parameters": [{
+                "name": "until", "in": "query", "required": True,
+                "description": "last day to include (YYYY-MM-DD), after today, at most "
+                               f"{upcoming.MAX_DAYS} days ahead",
+                "schema": {"type": "string", "format": "date"}}]})
+def list_upcoming(request: Request, scope: Caller, customer_id: str) -> dict[str, Any]:
+    check_id(customer_id, "customer")
+    params, day = dict(request.query_params), today(request)
+    result: dict[str, Any] = read(request, lambda uow: upcoming.upcoming(
+        uow, scope, customer_id, params, day))
+    return result

@@ -93,6 +93,10 @@ def _context_and_rules(uow: UnitOfWork, scope: Scope, sub: Subscription,
     return ctx, rules
 
 
+context_and_rules = _context_and_rules  # for the upcoming-charges preview
+customer_in_scope = _customer
+
+
 def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
     sub = uow.get_subscription(scope, sub_id)
     if sub is None:
