@@ -149,3 +149,22 @@ def test_auto_renew_change_is_in_the_history(shop: TestClient):
         ("change_auto_renew", {"auto_renew": False}, "completed"),
         ("purchase", history[1]["params"], "completed")]
     assert history[0]["actor"] == "operator:operator" and history[0]["amount"] == "0.00"
+
+
+def test_stops_waiting_for_approval_in_a_subtree(shop: TestClient, client_factory, db_kind):
+    # Issue 7 / SPEC S9, P3: "every stop waiting for approval in my subtree".
+    ok(shop.put("/v1/resellers/r1/settings", json={"stop_requires_approval_groups": ["gov"]}))
+    ok(shop.post("/v1/customers", json={"id": "delta", "name": "Delta", "reseller": "r2",
+                                        "group": "gov"}))
+    ok(shop.post("/v1/subscriptions", json={"id": "d1", "customer": "delta", "plan": "basic",
+                                            "resources": {"seats": 1}}))
+    key = ok(shop.post("/v1/api-keys", json={"customer": "delta"}))["secret"]
+    delta = client_factory(db_kind, key=key)
+    asked = ok(delta.post("/v1/subscriptions/d1/operations", json={"type": "stop"}))
+    assert asked["status"] == "waiting_for_approval"
+    ok(shop.post("/v1/subscriptions/a1/operations", json={"type": "stop"}))  # no approval
+    manager = client_factory(db_kind, key=ok(shop.post("/v1/api-keys",
+                                                       json={"reseller": "r1"}))["secret"])
+    waiting = ids(manager, "/v1/operations", status="waiting_for_approval")
+    assert waiting == [asked["id"]]
+    assert ids(shop, "/v1/operations", status="waiting_for_approval", customer="acme") == []
