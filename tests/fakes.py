@@ -320,6 +320,9 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
                       key=lambda r: (r["seq"], r["obj"].id))
         return [r["obj"] for r in rows]
 
+    def lines_for_operations(self, op_ids: list[str]) -> dict[str, list[ChargeLine]]:
+        return {op_id: self.lines_for_operation(op_id) for op_id in op_ids}
+
     def net_charged(self, sub_id: str, since: date | None) -> Decimal:
         return sum((r["obj"].amount for r in self._rows("lines")
                     if r["obj"].subscription == sub_id and (since is None or (

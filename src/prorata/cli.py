@@ -4,7 +4,6 @@ environment (API.md), so the application itself never touches `os.environ`."""
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from datetime import date
 from typing import Annotated, Any
@@ -46,15 +45,26 @@ def _clock() -> tuple[Clock, bool]:
     return SystemClock(), False
 
 
-def _operator_key(demo: bool) -> str:
-    """The configured key, else a fixed one for the demo, else a fresh random one shown once:
-    a server must never run with a guessable key unless asked to."""
+def _operator_key(demo: bool, database: Any) -> str:
+    """The configured key, else the demo's well-known one, else the key stored in the database
+    (hash only): generated and shown once at the first start, never changing silently and
+    never printed again. "" = no in-memory key (the stored one is checked like any key)."""
+    from prorata.services.operator_key import ensure_operator_key
+
     key = os.environ.get("PRORATA_OPERATOR_KEY")
     if key:
         return key
-    key = DEMO_OPERATOR_KEY if demo else secrets.token_urlsafe(24)
-    console.print(f"Operator API key: [bold]{key}[/bold]  (set PRORATA_OPERATOR_KEY to choose)")
-    return key
+    if demo:
+        console.print(f"Operator API key (demo): [bold]{DEMO_OPERATOR_KEY}[/bold]")
+        return DEMO_OPERATOR_KEY
+    created = ensure_operator_key(database)
+    if created is not None:
+        console.print(f"Operator API key, shown this once (only its hash is stored): "
+                      f"[bold]{created}[/bold]")
+    else:
+        console.print("Operator API key: the one stored at the first start (set "
+                      "PRORATA_OPERATOR_KEY to use your own).")
+    return ""
 
 
 def _gateways(test_mode: bool) -> Any:
@@ -81,8 +91,8 @@ def serve(
     from prorata.api import create_app
 
     clock, test_clock = _clock()
-    key = _operator_key(demo)
     database = _database(migrate=True)
+    key = _operator_key(demo, database)
     if demo:
         from prorata.services.demo import load_demo
 

@@ -15,6 +15,7 @@ from tests.e2e.conftest import ClientFactory, error_of
 # (path template, kind of record the id names)
 READS = [
     ("/v1/customers/{}", "customer"), ("/v1/customers/{}/charges", "customer"),
+    ("/v1/customers/{}/upcoming?until=2024-10-01", "customer"),  # issue 7
     ("/v1/resellers/{}", "reseller"), ("/v1/resellers/{}/settings", "reseller"),
     ("/v1/subscriptions/s-{}", "subscription"),
     ("/v1/subscriptions/s-{}/operations", "subscription"),

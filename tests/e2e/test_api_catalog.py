@@ -125,6 +125,7 @@ def test_resources_in_display_order(catalog: TestClient) -> None:
     ({"switch_to": [{"plan": "x", "kind": "sideways"}]}, "invalid_switch_target",
      "switch_to[0]"),
     ({"currency": "dollars"}, "invalid_currency", "currency"),
+    ({"currency": "XYZ"}, "invalid_currency", "currency"),  # issue 7: ISO 4217 at creation
 ])
 def test_plan_errors(catalog: TestClient, change: dict[str, Any], code: str,
                      param: str) -> None:

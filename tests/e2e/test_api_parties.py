@@ -75,6 +75,8 @@ def test_billing_day_must_be_1_to_28(api: TestClient, day: object) -> None:
 @pytest.mark.parametrize(("field", "value", "code"), [
     ("currency", "usd", "invalid_currency"),
     ("currency", "US", "invalid_currency"),
+    ("currency", "XYZ", "invalid_currency"),   # issue 7: ISO 4217 checked at creation
+    ("currency", "XTS", "invalid_currency"),   # the ISO test code is not money
     ("credit_limit", 100, "invalid_request"),       # money must be a string (T5)
     ("credit_limit", 10.5, "invalid_request"),
     ("credit_limit", "-5", "invalid_amount"),

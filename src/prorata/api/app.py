@@ -12,16 +12,20 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from prorata import scheduler
 from prorata.adapters.payments.registry import Gateways
 from prorata.adapters.payments.testing import TEST_MODE_KEY
 from prorata.api import (
     errors,
+    openapi,
+    options,
     routes_access,
     routes_admin,
     routes_catalog,
     routes_invoices,
+    routes_lists,
     routes_notify,
     routes_parties,
     routes_payments,
@@ -70,7 +74,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
             if worker is not None:
                 worker.join(timeout=5)
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets from the package, no CDN
         title="Prorata",
         version="1.0.0",
         summary="Subscription lifecycle and billing for cloud-service brokers",
@@ -84,8 +88,10 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     app.state.gateways = gateways if gateways is not None else \
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
+    options.install(app)
+    openapi.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
-                   routes_notify):
+                   routes_notify, routes_lists):
         app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from prorata.domain import iso4217
 from prorata.domain.errors import InvalidInput
 
 # ISO 4217 minor units that differ from the usual two.
@@ -30,7 +31,8 @@ def minor_unit(currency: str) -> int:
 
 
 def check_currency(code: object, param: str = "currency") -> str:
-    if not isinstance(code, str) or not _CURRENCY.match(code):
+    """An active ISO 4217 code: `XYZ` is refused here, not at the first purchase."""
+    if not isinstance(code, str) or not _CURRENCY.match(code) or code not in iso4217.CODES:
         raise InvalidInput("invalid_currency", f"{code!r} is not an ISO 4217 currency code", param)
     return code
 

@@ -27,11 +27,11 @@ DEFAULT_CURRENCY = "USD"
 DEFAULT_VENDOR = "instant"  # V3: the built-in connector that completes at once
 
 
-def _plan_json(plan: Plan) -> dict[str, Any]:
+def plan_json(plan: Plan) -> dict[str, Any]:
     return {"object": "plan", **plan_to_dict(plan)}
 
 
-def _product_json(product: dict[str, Any]) -> dict[str, Any]:
+def product_json(product: dict[str, Any]) -> dict[str, Any]:
     return {"id": product["id"], "object": "product", "name": product["name"],
             "vendor": product.get("vendor"), "attributes": list(product.get("attributes") or [])}
 
@@ -79,14 +79,14 @@ def create_product(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
         raise ResourceExists("product", product_id)
     product = {"id": product_id, "name": name, "vendor": vendor, "attributes": attributes}
     uow.add_product(product)
-    return _product_json(product)
+    return product_json(product)
 
 
 def get_product(uow: UnitOfWork, scope: Scope, product_id: str) -> dict[str, Any]:
     product = uow.get_product(product_id)
     if product is None:
         raise missing("product", product_id, "id")
-    return _product_json(product)
+    return product_json(product)
 
 
 def create_plan(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def create_plan(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     if uow.get_plan(plan_id) is not None:
         raise ResourceExists("plan", plan_id)
     uow.add_plan(plan)
-    return _plan_json(plan)
+    return plan_json(plan)
 
 
 def _plan(uow: UnitOfWork, plan_id: str) -> Plan:
@@ -118,7 +118,7 @@ def _plan(uow: UnitOfWork, plan_id: str) -> Plan:
 
 def get_plan(uow: UnitOfWork, scope: Scope, plan_id: str) -> dict[str, Any]:
     """GET /v1/plans/{id}: every setting resolved to its value (C7 defaults filled in)."""
-    return _plan_json(_plan(uow, plan_id))
+    return plan_json(_plan(uow, plan_id))
 
 
 def update_plan(uow: UnitOfWork, scope: Scope, plan_id: str, body: Any) -> dict[str, Any]:
@@ -127,4 +127,4 @@ def update_plan(uow: UnitOfWork, scope: Scope, plan_id: str, body: Any) -> dict[
     require_operator(scope)
     updated = patch_plan(_plan(uow, plan_id), body)
     uow.update_plan(updated)
-    return _plan_json(updated)
+    return plan_json(updated)

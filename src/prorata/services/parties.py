@@ -32,7 +32,7 @@ NAME_RULES = "company_names"  # the settings key of the operator's P5 lists
 MAX_RULES = 200
 
 
-def _reseller_json(reseller: dict[str, Any]) -> dict[str, Any]:
+def reseller_json(reseller: dict[str, Any]) -> dict[str, Any]:
     return {"id": reseller["id"], "object": "reseller", "name": reseller["name"],
             "parent": reseller.get("parent"), "inn": reseller.get("inn"),
             "email": reseller.get("email")}
@@ -107,7 +107,7 @@ def create_reseller(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
         raise ResourceExists("reseller", reseller_id)
     assert name is not None
     uow.add_reseller(reseller_id, name, parent, inn, email)
-    return _reseller_json({"id": reseller_id, "name": name, "parent": parent, "inn": inn,
+    return reseller_json({"id": reseller_id, "name": name, "parent": parent, "inn": inn,
                            "email": email})
 
 
@@ -136,7 +136,7 @@ def update_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str,
     if "email" in body:
         changes["email"] = check_email(body["email"])
     uow.update_reseller(reseller_id, changes)
-    return _reseller_json({**reseller, **changes})
+    return reseller_json({**reseller, **changes})
 
 
 def _reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def _reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]
 
 
 def get_reseller(uow: UnitOfWork, scope: Scope, reseller_id: str) -> dict[str, Any]:
-    return _reseller_json(_reseller(uow, scope, reseller_id))
+    return reseller_json(_reseller(uow, scope, reseller_id))
 
 
 def _billing_day(body: dict[str, Any]) -> int:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from prorata.domain.catalog import Plan
 from prorata.domain.model import ChargeLine, Customer, Event, Operation, Subscription
 from prorata.domain.parties import Restriction
+from prorata.services.list_port import ListStore
 from prorata.services.money_port import MoneyStore
 
 
@@ -41,7 +42,7 @@ class DuplicateKey(Exception):
     """A unique key (operation dedup key, idempotency key, client-chosen id) already exists."""
 
 
-class UnitOfWork(MoneyStore, Protocol):
+class UnitOfWork(MoneyStore, ListStore, Protocol):
     """One transaction. `commit()` makes every write visible at once; leaving the `with`
     block without committing rolls everything back."""
 

@@ -16,6 +16,7 @@ from prorata.domain.engine import (
     decide,
     due_on,
     purchase,
+    unavailable_operations,
 )
 from prorata.domain.engine.pricing import total
 from prorata.domain.errors import (
@@ -25,7 +26,7 @@ from prorata.domain.errors import (
     NotFound,
     OperationRefused,
 )
-from prorata.domain.model import Customer, Status, Subscription
+from prorata.domain.model import Customer, Operation, OpStatus, Status, Subscription
 from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
@@ -92,6 +93,10 @@ def _context_and_rules(uow: UnitOfWork, scope: Scope, sub: Subscription,
     return ctx, rules
 
 
+context_and_rules = _context_and_rules  # for the upcoming-charges preview
+customer_in_scope = _customer
+
+
 def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
     sub = uow.get_subscription(scope, sub_id)
     if sub is None:
@@ -100,7 +105,9 @@ def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
 
 
 def _view(ctx: Context) -> dict[str, Any]:
-    return subscription_to_dict(ctx.subscription, available_operations(ctx))
+    """S2 both ways: what may be done today, and for everything else why not (and when)."""
+    unavailable = {op: r.as_dict() for op, r in unavailable_operations(ctx).items()}
+    return subscription_to_dict(ctx.subscription, available_operations(ctx), unavailable)
 
 
 def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
@@ -157,6 +164,12 @@ def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[st
         sub.auto_renew = auto_renew
         sub.due_on = due_on(sub, ctx.plan)
         uow.update_subscription(sub)
+        # S11: every change is kept, this one too (who turned auto-renewal off, and when).
+        uow.add_operation(Operation(
+            id=new_id("op"), subscription=sub.id, type="change_auto_renew",
+            status=OpStatus.COMPLETED, actor=f"{scope.kind}:{scope.party}",
+            params={"auto_renew": auto_renew}, effective_on=today, created_on=today,
+            currency=ctx.customer.currency))
     return _view(ctx)
 
 
@@ -219,7 +232,8 @@ def list_operations(uow: UnitOfWork, scope: Scope, sub_id: str, limit: int,
     # P6: restriction-list skips are recorded for managers; nothing is shown to the customer
     page = uow.list_operations(sub.id, limit, starting_after,
                                hide_restricted=scope.kind == "customer")
-    items = [operation_to_dict(op, uow.lines_for_operation(op.id), currency) for op in page.items]
+    lines = uow.lines_for_operations([op.id for op in page.items])  # one query, not one each
+    items = [operation_to_dict(op, lines[op.id], currency) for op in page.items]
     return Page(items, page.has_more)
 
 

@@ -44,7 +44,8 @@ def operation_to_dict(op: Operation, lines: list[ChargeLine], currency: str,
     }
 
 
-def subscription_to_dict(sub: Subscription, available: list[str]) -> dict[str, Any]:
+def subscription_to_dict(sub: Subscription, available: list[str],
+                         unavailable: dict[str, Any] | None = None) -> dict[str, Any]:
     pending = None
     if sub.renewal_order is not None:
         order = sub.renewal_order
@@ -66,4 +67,5 @@ def subscription_to_dict(sub: Subscription, available: list[str]) -> dict[str, A
         "next_resources": sub.next_resources, "renewal_order": pending,
         "scheduled_switch": switch, "stop_request": sub.stop_request,
         "attributes": sub.attributes, "available_operations": available,
+        "unavailable_operations": unavailable or {},
     }

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
 from prorata.adapters.db.invoices import InvoiceStore
+from prorata.adapters.db.lists import ListQueries
 from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
 from prorata.adapters.db.schema import (
@@ -40,7 +41,8 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures,
+                    ListQueries):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:

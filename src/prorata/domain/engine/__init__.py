@@ -9,9 +9,11 @@ from typing import Any
 from prorata.domain.engine import changes, lifecycle, switching
 from prorata.domain.engine.availability import (
     OPERATIONS,
+    Refusal,
     availability,
     available_operations,
     refusal,
+    unavailable_operations,
 )
 from prorata.domain.engine.context import (
     SYSTEM,
@@ -42,23 +44,15 @@ _HANDLERS: dict[str, Callable[[Context, dict[str, Any]], Decision]] = {
     "cancel_switch": lifecycle.cancel_switch,
 }
 
-_MESSAGES = {
-    "subscription_busy": "the vendor is still working on the previous operation",
-    "subscription_locked": "a renewal order is waiting; change the renewal options first",
-    "not_in_renewal_window": "renewal opens {manual_renewal_point} days before expiry",
-}
-
-
 def decide(ctx: Context, body: dict[str, Any]) -> Decision:
     """Refuse with the S2 code when the operation is not available; otherwise decide it."""
     op_type = body.get("type")
     if not isinstance(op_type, str) or op_type not in _HANDLERS:
         raise InvalidInput("unknown_operation",
                            f"type must be one of {', '.join(OPERATIONS)}", "type")
-    code = refusal(ctx, op_type)
-    if code is not None:
-        message = _MESSAGES.get(code, f"{op_type} is not available: {code}")
-        raise OperationRefused(code, message.format(**_settings(ctx)), "type")
+    reason = refusal(ctx, op_type)
+    if reason is not None:
+        raise OperationRefused(reason.code, reason.message, "type")
     decision = _HANDLERS[op_type](ctx, body)
     decision.events += transition_events(ctx.subscription, decision, ctx.plan)  # R2
     sub = decision.subscription
@@ -66,13 +60,8 @@ def decide(ctx: Context, body: dict[str, Any]) -> Decision:
     return decision
 
 
-def _settings(ctx: Context) -> dict[str, Any]:
-    s = ctx.plan.settings
-    return {"manual_renewal_point": s.manual_renewal_point}
-
-
 __all__ = [
     "OPERATIONS", "SYSTEM", "Actor", "Context", "Decision", "OpUpdate", "RateTable",
-    "SystemActor", "availability", "available_operations", "decide", "due_on", "purchase",
-    "refusal", "run_day",
+    "Refusal", "SystemActor", "availability", "available_operations", "decide", "due_on",
+    "purchase", "refusal", "run_day", "unavailable_operations",
 ]

@@ -1,0 +1,85 @@
+"""The served OpenAPI document as the contract (issue 7): FastAPI's document, plus what it
+cannot infer from handlers that answer plain dicts — the response models of api/schemas_out,
+the one error model on every 4xx the API really gives (400 instead of FastAPI's 422), the
+`Idempotency-Key` header on every write, and the enums of the operation request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from prorata.api import schemas_out
+from prorata.domain.engine.availability import OPERATIONS
+
+REF = "#/components/schemas/{model}"
+WRITES = ("post", "put", "patch")
+PUBLIC = {"/healthz", "/v1/login", "/v1/logout"}  # answer without a key
+IDEMPOTENCY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "a repeat with the same key returns the first response and changes "
+                   "nothing (SPEC S12); 1-255 printable characters",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+ERRORS = {
+    "400": "bad input: a field, a query parameter, an unknown parameter or cursor",
+    "401": "no key, or a key that is not valid",
+    "404": "no such resource, or one outside the caller's scope (SPEC P2)",
+    "409": "refused by a rule (SPEC S2 codes), a conflict, or an Idempotency-Key reused",
+}
+
+
+def _add_model(doc: dict[str, Any], model: type[BaseModel]) -> dict[str, str]:
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schema = model.model_json_schema(ref_template=REF)
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas.setdefault(name, sub)
+    schemas[model.__name__] = schema
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _enums(doc: dict[str, Any]) -> None:
+    schemas = doc.get("components", {}).get("schemas", {})
+    props = schemas.get("OperationIn", {}).get("properties", {})
+    if "type" in props:
+        props["type"]["enum"] = list(OPERATIONS)
+    for branch in props.get("timing", {}).get("anyOf", []):
+        if branch.get("type") == "string":
+            branch["enum"] = ["now", "end_of_cycle", "renewal"]
+
+
+def enrich(doc: dict[str, Any]) -> dict[str, Any]:
+    error = _add_model(doc, schemas_out.Error)
+    _enums(doc)
+    for path, operations in doc.get("paths", {}).items():
+        for method, op in operations.items():
+            responses = op.setdefault("responses", {})
+            model = schemas_out.RESPONSES.get((method, path))
+            if model is not None:
+                ok = responses.setdefault("200", {"description": "Successful Response"})
+                ok["content"] = {"application/json": {"schema": _add_model(doc, model)}}
+            responses.pop("422", None)  # validation errors are answered 400 (API.md)
+            for status, text in ERRORS.items():
+                if status == "401" and path in PUBLIC:
+                    continue
+                responses.setdefault(status, {"description": text, "content": {
+                    "application/json": {"schema": error}}})
+            if method in WRITES:
+                params = op.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in params):
+                    params.append(IDEMPOTENCY)
+    doc.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+    doc.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+    return doc
+
+
+def install(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = enrich(original())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
