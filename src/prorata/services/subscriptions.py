@@ -29,6 +29,7 @@ from prorata.domain.model import Customer, Status, Subscription
 from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
+from prorata.services import vendors
 from prorata.services.delegation import PartyRules, rules_for
 from prorata.services.inputs import choose_id
 from prorata.services.ports import Page, Scope, UnitOfWork
@@ -125,8 +126,12 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
                         new_id, sub_id)
     sub = decision.subscription
     sub.due_on = due_on(sub, plan)
+    routed = vendors.route(uow, None, decision, plan, customer)
     uow.add_subscription(sub)
     _store_history(uow, decision, customer, today)
+    if routed is not None:
+        vendors.store(uow, routed, today)
+        sub = _load(uow, scope, sub.id)
     ctx = Context(today=today, subscription=sub, plan=plan, customer=customer, actor=scope,
                   new_id=new_id)
     return _view(ctx)
@@ -169,10 +174,16 @@ def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, An
     if preview:
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
         return {**operation_to_dict(op, decision.shown, ctx.customer.currency), "preview": True}
+    routed = vendors.route(uow, sub, decision, ctx.plans.get(decision.subscription.plan,
+                                                              ctx.plan), ctx.customer)
     uow.update_subscription(decision.subscription)
     lines = _store_history(uow, decision, ctx.customer, today)
     shown = lines if decision.quote is None else decision.quote
-    return operation_to_dict(decision.operation, shown, ctx.customer.currency)
+    op = decision.operation
+    if routed is not None:
+        vendors.store(uow, routed, today)
+        op = uow.get_operation(op.id) or op
+    return operation_to_dict(op, shown, ctx.customer.currency)
 
 
 def _store_history(uow: UnitOfWork, decision: Decision, customer: Customer,
