@@ -110,7 +110,8 @@ def route(uow: UnitOfWork, before: Subscription | None, decision: Decision, plan
     request = build_request(sub, plan, customer, op.id, op.type, op.params)
     try:
         _, hours = registry.split_settings(settings)
-        outcome = checked(registry.build(name, settings).immediate(request))
+        answer = registry.build(name, settings).immediate(request)
+        outcome = None if answer is None else checked(answer)
     except LookupError:
         outcome, hours = Outcome.failed(f"the connector {name!r} is not installed"), 1
     except Exception as exc:  # a connector that raises fails its operation, with the reason
