@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prorata_hostpanel import HostPanel
 
 from prorata.adapters.db import Database
 from prorata.api import create_app
 from prorata.domain.clock import TestClock
 from prorata.vendors.registry import list_connectors
-from prorata_hostpanel import HostPanel
 
 KEY = "hostpanel-test-key"
 
