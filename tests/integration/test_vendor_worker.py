@@ -17,7 +17,7 @@ from prorata.domain.model import Customer, LineKind, OpStatus, Status
 from prorata.services import subscriptions, vendors
 from prorata.services.ports import OPERATOR
 from prorata.vendors import registry
-from prorata.vendors.sdk import Connector, Outcome, VendorRequest
+from prorata.vendors.sdk import Connector, Outcome, TemporaryError, VendorRequest
 from prorata.worker import vendor_poll
 from prorata.worker.vendor_poll import LEASE, poll_vendors
 from tests.dbfixtures import sample_plan
@@ -167,3 +167,49 @@ def test_the_time_limit_fails_the_operation_and_reverses_it(database, recording)
     with database.uow(read_only=True) as uow:
         row = uow.connection.execute(select(vendor_calls)).one()
     assert row.state == "done" and "time limit" in row.last_error
+
+
+class Raising(Connector):
+    """Breaks in the way `settings["how"]` says, in the request or in the worker."""
+
+    def immediate(self, request: VendorRequest) -> Outcome | None:
+        if self.settings.get("how") == "request":
+            raise RuntimeError("boom in the request")
+        if self.settings.get("how") == "garbage":
+            return "yes"  # type: ignore[return-value]
+        return None
+
+    def call(self, request: VendorRequest) -> Outcome:
+        if self.settings.get("how") == "temporary":
+            raise TemporaryError("vendor down")
+        raise ValueError("boom in the worker")
+
+
+@pytest.mark.parametrize(("how", "reason"), [
+    ("request", "boom in the request"), ("garbage", "garbage"),
+    ("worker", "ValueError: boom in the worker")])
+def test_a_connector_that_raises_fails_its_operation_with_the_reason(database, monkeypatch,
+                                                                     how, reason):
+    # Issue 8: never a 5xx, never stuck in a transitional status; charges reversed (V2).
+    monkeypatch.setitem(registry.installed(), "recording", Raising)
+    [sub] = _shop(database, {"how": how})
+    poll_vendors(database, vendors.now_on(TODAY))
+    assert _state(database, sub) == (Status.DELETED, OpStatus.FAILED, 1, 1)
+    with database.uow(read_only=True) as uow:
+        [op] = uow.list_operations(sub, 10, None).items
+    assert op.error_code == "vendor_failed" and reason in (op.error_message or "")
+
+
+def test_a_temporary_error_is_retried_until_the_time_limit(database, monkeypatch):
+    # SPEC V4: retry with back-off; the time limit ends it.
+    monkeypatch.setitem(registry.installed(), "recording", Raising)
+    [sub] = _shop(database, {"how": "temporary", "vendor_timeout_hours": 1})
+    now = vendors.now_on(TODAY)
+    for minutes in (0, 1, 2, 4, 8):
+        assert poll_vendors(database, now + timedelta(minutes=minutes)) == 0
+    assert _state(database, sub)[:2] == (Status.ACTIVATING, OpStatus.PROVISIONING)
+    with database.uow(read_only=True) as uow:
+        row = uow.connection.execute(select(vendor_calls)).one()
+    assert row.attempts == 5 and row.last_error == "temporary: vendor down"
+    assert poll_vendors(database, now + timedelta(hours=2)) == 1
+    assert _state(database, sub) == (Status.DELETED, OpStatus.FAILED, 1, 1)
