@@ -70,3 +70,20 @@ def test_the_test_worker_is_for_the_operator_on_the_test_clock(client_factory, d
     bad = api.post("/v1/test/worker", json={"rounds": 0})
     assert bad.status_code == 400
     assert error_of(api.post("/v1/test/worker", json={"rounds": 1, "x": 1}))["code"]
+
+
+def test_a_real_server_runs_the_worker_in_the_background(client_factory, db_kind, monkeypatch):
+    # Issue 8: the worker runs inside `prorata serve`, and stops with it.
+    import threading
+
+    from prorata.api import app as app_module
+
+    started = threading.Event()
+
+    def fake_run_forever(database, clock, gateways, stop):
+        started.set()
+        stop.wait()
+
+    monkeypatch.setattr(app_module, "run_forever", fake_run_forever)
+    client_factory(db_kind, test_clock=None)
+    assert started.wait(10)
