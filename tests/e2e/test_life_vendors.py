@@ -120,3 +120,18 @@ def test_connectors_and_bad_vendor_settings(api):
     made = ok(api.post("/v1/products", json={"name": "Y", "vendor": {
         "connector": "simulated", "settings": {"polls": 3}}}))
     assert made["vendor"] == "simulated" and made["vendor_settings"] == {"polls": 3}
+
+
+def test_a_subscription_transitional_over_a_billing_day_is_prolonged_once_active(api):
+    # SPEC S1 + S7: the daily run leaves a busy subscription alone; once the vendor is done,
+    # the billing months it missed are charged (it is scheduled again).
+    setup_vendor(api, {"connector": "simulated",
+                       "settings": {"polls": 2, "vendor_timeout_hours": 24 * 30}})
+    buy(api, "basic", 4)
+    clock(api, "2024-09-02")  # the billing day passes while the vendor works
+    assert sub(api)["status"] == "activating"
+    work(api, rounds=2)
+    assert sub(api)["status"] == "active"
+    clock(api, "2024-10-02")
+    starts = sorted(ln["period_start"] for ln in charges(api) if ln["kind"] == "charge")
+    assert starts == ["2024-08-20", "2024-09-01", "2024-10-01"]

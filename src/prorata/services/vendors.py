@@ -17,7 +17,7 @@ from typing import Any
 
 from prorata.domain import events as T
 from prorata.domain.catalog import Plan
-from prorata.domain.engine import Decision
+from prorata.domain.engine import Decision, due_on
 from prorata.domain.engine.common import copy_sub
 from prorata.domain.engine.notices import transition_events
 from prorata.domain.model import (
@@ -151,6 +151,8 @@ def apply_success(uow: UnitOfWork, operation_id: str, before: Subscription,
     sub.status = target_status
     op.status = OpStatus.COMPLETED
     plan = uow.get_plan(sub.plan)
+    if plan is not None:  # the daily run skipped it while transitional: schedule it again
+        sub.due_on = due_on(sub, plan)
     uow.update_subscription(sub)
     uow.update_operation(op)
     if plan is not None:
@@ -170,6 +172,9 @@ def apply_failure(uow: UnitOfWork, operation_id: str, before: Subscription, mess
         return
     restored = copy_sub(before, version=current.version,
                         expiry_noticed=current.expiry_noticed)
+    plan = uow.get_plan(restored.plan)
+    if plan is not None:
+        restored.due_on = due_on(restored, plan)
     uow.update_subscription(restored)
     op.status, op.error_code, op.error_message = OpStatus.FAILED, VENDOR_FAILED, message
     uow.update_operation(op)
