@@ -15,8 +15,8 @@ from prorata.vendors.sdk import VERBS, Connector, Outcome, SettingsError, Vendor
 from prorata.worker.vendor_poll import backoff
 
 
-def _request(verb: str = "purchase", op_id: str = "op_1") -> VendorRequest:
-    return VendorRequest(verb, op_id, {"id": "sub1"}, {"id": "basic"}, {"id": "acme"},
+def _request(verb: str = "purchase", op_id: str = "op_1", sub: str = "sub1") -> VendorRequest:
+    return VendorRequest(verb, op_id, {"id": sub}, {"id": "basic"}, {"id": "acme"},
                          {"domain": "acme.example"}, {})
 
 
@@ -58,18 +58,19 @@ def test_simulated_fail_list_takes_api_types_and_verbs():
     assert conn.call(_request("purchase")) == Outcome.completed()
 
 
-def test_simulated_failure_rate_is_deterministic_per_seed_and_operation():
-    # SPEC V3: the same seed and operation always draw the same answer.
-    ids = [f"op_{n}" for n in range(200)]
-    first = [Simulated({"failure_rate": 0.3, "seed": 5}).call(_request(op_id=i)).state
+def test_simulated_failure_rate_is_deterministic_per_seed_and_subject():
+    # SPEC V3: the same seed and request always draw the same answer, whatever the (random)
+    # operation id.
+    ids = [f"sub_{n}" for n in range(200)]
+    first = [Simulated({"failure_rate": 0.3, "seed": 5}).call(_request(sub=i)).state
              for i in ids]
-    again = [Simulated({"failure_rate": 0.3, "seed": 5}).call(_request(op_id=i)).state
-             for i in ids]
-    other = [Simulated({"failure_rate": 0.3, "seed": 6}).call(_request(op_id=i)).state
+    again = [Simulated({"failure_rate": 0.3, "seed": 5}).call(
+        _request(op_id=f"op_{i}", sub=i)).state for i in ids]
+    other = [Simulated({"failure_rate": 0.3, "seed": 6}).call(_request(sub=i)).state
              for i in ids]
     assert first == again != other
     assert 30 <= first.count("failed") <= 90
-    assert all(Simulated({"failure_rate": 1}).call(_request(op_id=i)).state == "failed"
+    assert all(Simulated({"failure_rate": 1}).call(_request(sub=i)).state == "failed"
                for i in ids[:10])
 
 

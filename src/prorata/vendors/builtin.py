@@ -1,10 +1,11 @@
 """The built-in connectors (SPEC V3): `instant` completes at once; `simulated` answers on a
 chosen worker round and fails as configured, deterministically from `seed`, for development and
-tests. Neither talks to anybody, so both keep no state: what `simulated` will answer is decided
-when called and carried in its reference."""
+tests. Neither talks to anybody, so both keep no state: what `simulated` answers is drawn from
+the seed and what the request is about, and its rounds are the worker's attempts."""
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -62,7 +63,11 @@ class Simulated(Connector):
     def _fails(self, request: VendorRequest) -> bool:
         if request.verb in self.fail:
             return True
-        draw = random.Random(f"{self.seed}:{request.operation_id}").random()
+        # Keyed by what the request is about, not by the random operation id, so that the same
+        # scenario draws the same failures on every run.
+        about = json.dumps([request.subscription.get("id"), request.verb, request.params],
+                           sort_keys=True, default=str)
+        draw = random.Random(f"{self.seed}:{about}").random()
         return draw < self.failure_rate
 
     def _answer(self, request: VendorRequest) -> Outcome:
