@@ -198,6 +198,7 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
 
     def add_product(self, product: dict[str, Any]) -> None:
         row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
+               "vendor_settings": m.jsonable(product.get("vendor_settings") or {}),
                "attributes": m.jsonable(product.get("attributes") or [])}
         self._insert("products", product["id"], row, f"product {product['id']!r}")
 

@@ -1,4 +1,4 @@
-"""`prorata serve | migrate | run-scheduler`. All configuration is read here, from the
+"""`prorata serve | migrate | run-scheduler | worker`. All configuration is read here, from the
 environment (API.md), so the application itself never touches `os.environ`."""
 
 from __future__ import annotations
@@ -84,8 +84,10 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     demo: Annotated[bool, typer.Option(help="Load a demo catalog, resellers and customers")]
     = False,
+    worker: Annotated[bool, typer.Option(help="Also run the background worker (vendor calls,"
+                                         " deliveries, refunds) in this process")] = True,
 ) -> None:
-    """Serve the API and run the scheduler in one process."""
+    """Serve the API and run the scheduler and the background worker in one process."""
     import uvicorn
 
     from prorata.api import create_app
@@ -100,8 +102,8 @@ def serve(
         console.print("Demo data loaded." if loaded else "Demo data already present.")
     if test_clock:
         console.print(f"Test clock on, today is {clock.today().isoformat()}")
-    uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock)),
-                host=host, port=port)
+    uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock),
+                           run_worker=worker), host=host, port=port)
 
 
 @app.command()
@@ -134,6 +136,32 @@ def run_scheduler(
         table.add_row(str(name), str(value))
     console.print(table)
     console.print(f"Done in {elapsed:.2f} s.")
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option(help="Run one round and exit")] = False,
+) -> None:
+    """Run the background worker: vendor calls, notification deliveries, gateway refunds.
+    Start as many as you like beside the servers (PostgreSQL): each call is claimed by one."""
+    import threading
+
+    from prorata.worker.jobs import jobs_for
+    from prorata.worker.loop import run_forever, run_round
+
+    clock, test_clock = _clock()
+    database = _database(migrate=True)
+    gateways = _gateways(test_clock)
+    if once:
+        done = run_round(database, clock, jobs_for(gateways), force=False)
+        console.print(f"Processed {done}.")
+        return
+    console.print("Worker running; Ctrl-C stops it.")
+    stop = threading.Event()
+    try:
+        run_forever(database, clock, gateways, stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 if __name__ == "__main__":  # pragma: no cover

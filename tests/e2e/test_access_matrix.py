@@ -35,6 +35,8 @@ OPERATOR_ONLY = [
     ("delete", "/v1/restrictions/nothing", None),
     ("get", "/v1/test/clock", None),
     ("post", "/v1/test/clock", {"date": "2024-08-21"}),
+    ("get", "/v1/connectors", None),
+    ("post", "/v1/test/worker", {}),
 ]
 
 

@@ -67,7 +67,7 @@ def test_plan_round_trip_and_update(any_db: Db) -> None:  # SPEC C8: prices chan
     with any_db.uow() as uow:
         assert uow.get_plan(plan.id) == plan
         assert uow.get_product("m365") == {
-            "id": "m365", "name": "Microsoft 365", "vendor": "instant",
+            "id": "m365", "name": "Microsoft 365", "vendor": "instant", "vendor_settings": {},
             "attributes": [{"id": "domain", "audience": "customer"}]}
         changed = replace(plan, name="Renamed", settings=PlanSettings())
         uow.update_plan(changed)

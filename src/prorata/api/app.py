@@ -31,9 +31,11 @@ from prorata.api import (
     routes_payments,
     routes_subscriptions,
     routes_system,
+    routes_vendors,
 )
 from prorata.api.deps import KeyResolver
 from prorata.domain.clock import Clock
+from prorata.worker.loop import run_forever
 
 log = logging.getLogger("prorata.scheduler")
 SCHEDULER_INTERVAL_SECONDS = 60.0
@@ -52,27 +54,34 @@ def _scheduler_loop(database: Any, clock: Clock, stop: threading.Event) -> None:
 
 
 def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
-               gateways: Gateways | None = None) -> FastAPI:
+               gateways: Gateways | None = None, *, run_worker: bool = True) -> FastAPI:
     """`gateways`: the installed payment gateways, built by the CLI from the environment;
     by default every plugin with an empty configuration (the `test` gateway on only with the
-    test clock)."""
+    test clock). Without the test clock the scheduler and the background worker (vendor
+    calls, deliveries, refunds) run in threads beside the API, unless `run_worker` is off."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        worker: threading.Thread | None = None
+        threads: list[threading.Thread] = []
         if test_clock:
-            # The start day's work, once; later days run when the clock is moved.
+            # The start day's work, once; later days run when the clock is moved, and
+            # background work in rounds through POST /v1/test/worker.
             scheduler.run_through(database, clock.today())
         else:
-            worker = threading.Thread(target=_scheduler_loop, args=(database, clock, stop),
-                                      name="prorata-scheduler", daemon=True)
-            worker.start()
+            threads = [threading.Thread(target=_scheduler_loop, args=(database, clock, stop),
+                                        name="prorata-scheduler", daemon=True)]
+            if run_worker:
+                threads.append(threading.Thread(
+                    target=run_forever, args=(database, clock, app.state.gateways, stop),
+                    name="prorata-worker", daemon=True))
+            for thread in threads:
+                thread.start()
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                worker.join(timeout=5)
+            for thread in threads:
+                thread.join(timeout=5)
 
     app = FastAPIOffline(  # /docs and /redoc with their assets from the package, no CDN
         title="Prorata",
@@ -92,6 +101,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     openapi.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
-                   routes_notify, routes_lists):
+                   routes_notify, routes_lists, routes_vendors):
         app.include_router(module.router)
     return app

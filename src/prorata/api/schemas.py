@@ -126,10 +126,17 @@ class AttributeIn(Body):
     required: bool = False
 
 
+class VendorIn(Body):
+    """V1: a connector and its settings (checked by the connector itself)."""
+
+    connector: Ident
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
 class ProductIn(Body):
     id: Ident | None = None
     name: Text
-    vendor: Ident | None = None
+    vendor: Ident | VendorIn | None = None
     attributes: list[AttributeIn] = Field(default_factory=list, max_length=100)
 
 
@@ -240,6 +247,10 @@ class OperationIn(Body):
 
 class ClockIn(Body):
     date: Day
+
+
+class WorkerIn(Body):
+    rounds: int = Field(default=1, ge=1, le=100)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

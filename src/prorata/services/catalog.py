@@ -21,6 +21,7 @@ from prorata.services.inputs import (
     text,
 )
 from prorata.services.ports import Scope, UnitOfWork
+from prorata.vendors import registry
 
 AUDIENCES = ("customer", "manager", "both")
 DEFAULT_CURRENCY = "USD"
@@ -33,7 +34,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def product_json(product: dict[str, Any]) -> dict[str, Any]:
     return {"id": product["id"], "object": "product", "name": product["name"],
-            "vendor": product.get("vendor"), "attributes": list(product.get("attributes") or [])}
+            "vendor": product.get("vendor"),
+            "vendor_settings": product.get("vendor_settings") or {},
+            "attributes": list(product.get("attributes") or [])}
 
 
 def _attribute(raw: Any, index: int) -> dict[str, Any]:
@@ -60,15 +63,27 @@ def _attribute(raw: Any, index: int) -> dict[str, Any]:
     return {"id": attr_id, "name": name, "audience": audience, "required": required}
 
 
+def _vendor(raw: Any) -> tuple[str, dict[str, Any]]:
+    """V1: `{"connector", "settings"}` or a bare connector name; the connector must be
+    installed and accept the settings."""
+    if raw is None:
+        raw = DEFAULT_VENDOR
+    if isinstance(raw, dict):
+        name, settings = raw.get("connector"), raw.get("settings") or {}
+    else:
+        name, settings = raw, {}
+    if not isinstance(name, str) or not ID_PATTERN.match(name):
+        raise InvalidInput("invalid_field", "vendor must be a connector name", "vendor")
+    return name, registry.check(name, settings)
+
+
 def create_product(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     """POST /v1/products (C1): a product names its vendor connector (V1) and order attributes."""
     require_operator(scope)
     body = require_object(body)
     product_id = choose_id(body, "prod")
     name = text(body, "name")
-    vendor = body.get("vendor") or DEFAULT_VENDOR
-    if not isinstance(vendor, str) or not ID_PATTERN.match(vendor):
-        raise InvalidInput("invalid_field", "vendor must be a connector name", "vendor")
+    vendor, vendor_settings = _vendor(body.get("vendor"))
     attributes_raw = body.get("attributes") or []
     if not isinstance(attributes_raw, list):
         raise InvalidInput("invalid_field", "attributes must be a list", "attributes")
@@ -77,7 +92,8 @@ def create_product(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
         raise InvalidInput("duplicate_attribute", "attribute ids must be unique", "attributes")
     if uow.get_product(product_id) is not None:
         raise ResourceExists("product", product_id)
-    product = {"id": product_id, "name": name, "vendor": vendor, "attributes": attributes}
+    product = {"id": product_id, "name": name, "vendor": vendor,
+               "vendor_settings": vendor_settings, "attributes": attributes}
     uow.add_product(product)
     return product_json(product)
 

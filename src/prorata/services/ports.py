@@ -100,6 +100,11 @@ class UnitOfWork(MoneyStore, ListStore, Protocol):
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         """Every rate of the pair, oldest first."""
 
+    # vendors (V1, V5): the durable call the worker makes and polls
+    def add_vendor_call(self, *, operation_id: str, before: Subscription, connector: str,
+                        settings: dict[str, Any], request: dict[str, Any], target_status: str,
+                        now: datetime, deadline: datetime) -> str: ...
+
     # access (P2): keys and sessions are stored as hashes only
     def add_api_key(self, key_id: str, party_kind: str, party_id: str,
                     secret_hash: str) -> None: ...

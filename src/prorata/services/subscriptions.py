@@ -30,6 +30,7 @@ from prorata.domain.model import Customer, Operation, OpStatus, Status, Subscrip
 from prorata.domain.money import format_amount
 from prorata.domain.parties import check_order_attributes
 from prorata.ids import new_id
+from prorata.services import vendors
 from prorata.services.delegation import PartyRules, rules_for
 from prorata.services.inputs import scoped_id
 from prorata.services.ports import Page, Scope, UnitOfWork
@@ -142,8 +143,12 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
         return {**operation_to_dict(op, decision.lines, customer.currency, "preview"),
                 "preview": True, "subscription": _view(ctx)}
+    routed = vendors.route(uow, None, decision, plan, customer)
     uow.add_subscription(sub)
     _store_history(uow, decision, customer, today)
+    if routed is not None:
+        vendors.store(uow, routed, today)
+        ctx.subscription = _load(uow, scope, sub.id)
     return _view(ctx)
 
 
@@ -191,9 +196,15 @@ def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, An
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
         return {**operation_to_dict(op, decision.shown, ctx.customer.currency, "preview"),
                 "preview": True}
+    routed = vendors.route(uow, sub, decision, ctx.plans.get(decision.subscription.plan,
+                                                              ctx.plan), ctx.customer)
     uow.update_subscription(decision.subscription)
     lines = _store_history(uow, decision, ctx.customer, today)
-    answer = operation_to_dict(decision.operation, lines, ctx.customer.currency)
+    op = decision.operation
+    if routed is not None:
+        vendors.store(uow, routed, today)
+        op = uow.get_operation(op.id) or op
+    answer = operation_to_dict(op, lines, ctx.customer.currency)
     if decision.quote is not None:  # charged later (on approval, on its day): shown apart
         answer["quote_lines"] = [line_to_dict(ln) for ln in decision.quote]
     return answer

@@ -125,6 +125,7 @@ products = Table(
     Column("name", String(200), nullable=False),
     Column("vendor", String(64), nullable=True),
     Column("attributes", JSON, nullable=False),
+    Column("vendor_settings", NullableJSON, nullable=True),  # V1: the connector's settings
 )
 
 plans = Table(
@@ -509,4 +510,32 @@ login_failures = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_login_failures_email_created_at", "email", "created_at"),
     Index("ix_login_failures_client_created_at", "client", "created_at"),
+)
+
+
+# V1/V5: a vendor call that did not answer at once. One per operation (unique); the worker
+# claims it by a conditional UPDATE (claim, claimed_until: a lease, so a killed worker's call is
+# taken over) and applies its outcome in the same transaction that marks it `done`.
+vendor_calls = Table(
+    "vendor_calls", metadata,
+    _id(),
+    Column("operation_id", String(64), nullable=False, unique=True),
+    Column("subscription_id", String(64), nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("request", JSON, nullable=False),   # what the connector is told (SDK VendorRequest)
+    Column("before", JSON, nullable=False),    # the subscription before the operation (V2)
+    Column("target_status", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | done
+    Column("reference", String(400), nullable=True),  # the vendor's, once it was called
+    Column("attempts", Integer, nullable=False),
+    Column("next_poll_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("claim", String(64), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("last_polled_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    _created_at(),
+    Index("ix_vendor_calls_state_next_poll_at", "state", "next_poll_at"),
 )

@@ -27,6 +27,7 @@ from prorata.adapters.db.schema import (
 from prorata.adapters.db.session import utcnow
 from prorata.adapters.db.subtree import in_subtree
 from prorata.adapters.db.throttle import LoginFailures
+from prorata.adapters.db.vendor_calls import VendorCallStore
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import RESTRICTED_PARTY, Conflict
 from prorata.domain.model import Customer, Operation, Subscription
@@ -42,7 +43,7 @@ def _reseller(row: Any) -> dict[str, Any]:
 
 
 class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures,
-                    ListQueries):
+                    ListQueries, VendorCallStore):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -153,10 +154,11 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if row is None:
             return None
         return {"id": row.id, "name": row.name, "vendor": row.vendor,
-                "attributes": row.attributes}
+                "vendor_settings": row.vendor_settings or {}, "attributes": row.attributes}
 
     def add_product(self, product: dict[str, Any]) -> None:
         row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
+               "vendor_settings": m.jsonable(product.get("vendor_settings") or None),
                "attributes": m.jsonable(product.get("attributes") or [])}
         self._insert_unique(products, [row], f"product {product['id']!r}")
 
