@@ -27,6 +27,7 @@ from prorata.api import (
     routes_payments,
     routes_subscriptions,
     routes_system,
+    routes_usage,
 )
 from prorata.api.deps import KeyResolver
 from prorata.domain.clock import Clock
@@ -86,6 +87,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     errors.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
-                   routes_notify):
+                   routes_notify, routes_usage):
         app.include_router(module.router)
     return app

@@ -495,3 +495,8 @@ delivery_attempts = Table(
     Column("error", Text, nullable=True),
     Column("duration_ms", Integer, nullable=False),
 )
+
+
+# --- 0015: usage (SPEC B4): the tables are in usage_schema.py, on this metadata ---------------
+
+from prorata.adapters.db import usage_schema as _usage_schema  # noqa: E402,F401

@@ -24,6 +24,7 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
+from prorata.adapters.db.usage import UsageStore
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import Conflict
 from prorata.domain.model import Customer, Operation, Subscription
@@ -38,7 +39,7 @@ def _reseller(row: Any) -> dict[str, Any]:
             "inn": row.inn, "settings": dict(row.settings or {}), "email": row.email}
 
 
-class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords):
+class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, UsageStore):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
