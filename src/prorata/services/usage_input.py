@@ -47,9 +47,9 @@ class _Lines:
                 rest = data
                 continue
             rest = data[cut + 1:]
+            yield from self._split(data[:cut + 1])
             if len(rest) > MAX_LINE:
                 raise self._too_long()
-            yield from self._split(data[:cut + 1])
         if rest:
             yield from self._split(rest)
 
