@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from prorata.domain.catalog import BillingType
@@ -55,25 +56,19 @@ def import_usage(uow: Any, scope: Scope, sub_id: str, records: Iterable[tuple[An
     if not scope.is_manager:
         raise OutOfScope()
     sub, plan = _payg_subscription(uow, scope, sub_id)
-    check = RecordChecker(record_rules(sub, (r.id for r in plan.resources), today)).check
+    checker = RecordChecker(record_rules(sub, (r.id for r in plan.resources), today))
     writer = uow.usage_writer()
-    chunk: list[Any] = []
     total = 0
-    first: date | None = None
-    last: date | None = None
-    for where, rid, day, meter, category, quantity, cost in records:
-        row = check(rid, day, meter, category, quantity, cost, where, fields)
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            total += len(chunk)
-            first, last = _span(chunk, first, last)
-            writer.add(chunk)
-            chunk = []
-    if chunk:
+    first: str | None = None
+    last: str | None = None
+    stream = iter(records)
+    while chunk := checker.check_many(islice(stream, CHUNK), fields):
         total += len(chunk)
         first, last = _span(chunk, first, last)
         writer.add(chunk)
     accepted = writer.finish()
+    if accepted and first is not None:
+        uow.mark_usage_pending(sub.id, sub.customer, date.fromisoformat(first))
     import_id = new_id("ui")
     result = {"object": "usage_import", "id": import_id, "subscription": sub.id,
               "records": total, "accepted": accepted, "duplicates": total - accepted}
@@ -82,12 +77,12 @@ def import_usage(uow: Any, scope: Scope, sub_id: str, records: Iterable[tuple[An
         dedup_key=f"consumption_processed:{import_id}", data={
             "import": import_id, "records": total, "accepted": accepted,
             "duplicates": total - accepted,
-            "first_date": None if first is None else first.isoformat(),
-            "last_date": None if last is None else last.isoformat()})])
+            "first_date": first, "last_date": last})])
     return result
 
 
-def _span(rows: list[Any], first: date | None, last: date | None) -> tuple[date, date]:
+def _span(rows: list[Any], first: str | None, last: str | None) -> tuple[str, str]:
+    """The first and last record dates (ISO text sorts like the dates)."""
     days = [r[3] for r in rows]
     low, high = min(days), max(days)
     return (low if first is None else min(first, low)), (high if last is None else max(last, high))

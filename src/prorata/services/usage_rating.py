@@ -38,12 +38,12 @@ def _rates(uow: Any, plan: Plan, currency: str) -> RateTable:
 def rate_subscription(uow: Any, sub_id: str, day: date) -> int:
     """The lines of one subscription for billing day `day`, in the caller's unit of work;
     answers how many lines were written."""
+    if not uow.lock_usage_pending(sub_id):
+        return 0  # a concurrent run charged it
     sub = uow.get_subscription(OPERATOR, sub_id)
-    if sub is None:
-        return 0
-    plan = uow.get_plan(sub.plan)
-    customer = uow.get_customer(OPERATOR, sub.customer)
-    if plan is None or customer is None or uow.claim_usage(sub_id, day) == 0:
+    plan = None if sub is None else uow.get_plan(sub.plan)
+    customer = None if sub is None else uow.get_customer(OPERATOR, sub.customer)
+    if sub is None or plan is None or customer is None or uow.claim_usage(sub_id, day) == 0:
         return 0
     buckets = by_billing_month(uow.usage_daily_sums(sub_id, charged_on=day),
                                customer.billing_day)

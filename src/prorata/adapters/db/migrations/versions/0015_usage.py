@@ -1,4 +1,5 @@
-"""Pay-as-you-go consumption (SPEC B4): usage records and the usage charges made from them.
+"""Pay-as-you-go consumption (SPEC B4): usage records, the subscriptions with records still
+to charge, and the usage charges made from them.
 
 Revision ID: 0015
 Revises: 0011
@@ -32,10 +33,14 @@ def upgrade() -> None:
         sa.Column("charged_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("subscription_id", "id", name="pk_usage_records"),
     )
-    uncharged = sa.text("charged_on IS NULL")
-    op.create_index("ix_usage_records_uncharged", "usage_records",
-                    ["customer_id", "subscription_id", "usage_date"],
-                    postgresql_where=uncharged, sqlite_where=uncharged)
+    op.create_table(
+        "usage_pending",
+        sa.Column("subscription_id", sa.String(64), nullable=False),
+        sa.Column("customer_id", sa.String(64), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("subscription_id", name="pk_usage_pending"),
+    )
+    op.create_index("ix_usage_pending_customer_id", "usage_pending", ["customer_id"])
     op.create_table(
         "usage_charges",
         sa.Column("id", sa.String(64), nullable=False),
@@ -59,5 +64,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("usage_charges")
-    op.drop_index("ix_usage_records_uncharged", table_name="usage_records")
+    op.drop_index("ix_usage_pending_customer_id", table_name="usage_pending")
+    op.drop_table("usage_pending")
     op.drop_table("usage_records")
