@@ -46,6 +46,15 @@ BAD_RECORDS = [
     (rec("x" * 65, "2024-08-21"), "invalid_record_id", "records[1].id"),
     ({**rec("a", "2024-08-21"), "price": "1"}, "unknown_field", "records[1].price"),
     ("not an object", "invalid_field", "records[1]"),
+    # garbage of every JSON type where a string is due: never a 5xx
+    (rec("a", "2024-08-21", meter=["vm"]), "unknown_meter", "records[1].meter"),
+    ({**rec("a", "2024-08-21"), "date": {"y": 2024}}, "invalid_date", "records[1].date"),
+    (rec("a", "2024-08-21", category=[]), "invalid_category", "records[1].category"),
+    ({"id": "a", "date": "2024-08-21", "meter": "vm"}, "invalid_amount", "records[1].quantity"),
+    ({"date": "2024-08-21", "meter": "vm", "quantity": "1"}, "invalid_record_id",
+     "records[1].id"),
+    (rec("a", "2024-08-21", quantity=True), "invalid_amount", "records[1].quantity"),
+    (rec("a", "2024-08-21", cost={"v": 1}), "invalid_amount", "records[1].cost"),
 ]
 
 

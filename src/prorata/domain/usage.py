@@ -127,7 +127,8 @@ class RecordChecker:
                 when = dates.get(day)
                 if (when is None or type(rid) is not str or not 0 < len(rid) <= MAX_ID
                         or not rid.isprintable() or meter not in meters
-                        or (category and category not in categories)):
+                        or (category is not None and category != ""
+                            and category not in categories)):
                     append(slow(rid, day, meter, category, quantity, cost, where, fields))
                     continue
                 qty = _digits(quantity)
@@ -153,13 +154,13 @@ class RecordChecker:
         when = self._dates.get(day) if type(day) is str else None
         if when is None:
             when = self._date(day, where, _param(where, "date", fields)).isoformat()
-        if meter not in rules.meters:
+        if type(meter) is not str or meter not in rules.meters:
             shown = meter if isinstance(meter, str) else type(meter).__name__
             raise InvalidInput("unknown_meter", f"{where}: the plan has no meter {shown[:64]!r}",
                                _param(where, "meter", fields))
-        if not category:
+        if category is None or category == "":
             category = DEFAULT_CATEGORY
-        elif category not in CATEGORIES:
+        elif type(category) is not str or category not in CATEGORIES:
             raise InvalidInput("invalid_category",
                                f"{where}: category must be usage, reservation or third_party",
                                _param(where, "category", fields))
