@@ -44,6 +44,10 @@ def test_json_import_dedup_and_internal_rating_on_billing_day(api: TestClient) -
     assert Decimal(by_meter["Storage GB"]["amount"]) == Decimal("2.00")
     clock(api, "2024-10-02")
     assert len(usage_lines(api)) == 2  # never twice
+    # SPEC B5: the day's usage lines go on the next day's document
+    invoiced = [ln for doc in ok(api.get("/v1/customers/acme/invoices"))["data"]
+                for ln in doc["lines"] if ln["kind"] == "usage"]
+    assert sorted(ln["id"] for ln in invoiced) == sorted(ln["id"] for ln in lines)
 
 
 def test_late_records_are_charged_on_the_next_billing_day(api: TestClient) -> None:
