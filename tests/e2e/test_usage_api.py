@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from tests.e2e.conftest import ClientFactory
 from tests.e2e.lifecycle import clock, ok
 from tests.e2e.usage_helpers import (
     consumption,
@@ -93,3 +94,12 @@ def test_external_rating_with_markup_and_csv(api: TestClient) -> None:
         ("az1", "2024-08-05", "vm", "reservation", "100.333333", "115.38"),
         ("az1", "2024-08-05", "vm", "third_party", "10.00", "11.50"),
         ("az1", "2024-08-05", "storage", "usage", "1.00", "1.15")}
+
+
+def test_openapi_describes_usage(client_factory: ClientFactory) -> None:
+    # API.md: the served OpenAPI document describes all of it, both import formats included
+    paths = ok(client_factory("sqlite").get("/openapi.json"))["paths"]
+    body = paths["/v1/subscriptions/{sub_id}/usage"]["post"]["requestBody"]["content"]
+    assert {"application/json", "text/csv"} <= set(body)
+    assert "get" in paths["/v1/subscriptions/{sub_id}/consumption"]
+    assert "get" in paths["/v1/customers/{customer_id}/consumption"]
