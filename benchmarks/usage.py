@@ -8,11 +8,13 @@ CSV of N records (API.md header; 3 meters, 3 categories, dates over one billing 
 times: the import of the whole file through the same path as `prorata import-usage` and the
 API (parse, check, bulk insert, one transaction), a second import of the same file (all
 duplicates), and the billing day's rating of every record. Prints records per second for
-each and the medians over the runs."""
+each (wall clock, and per CPU-second of the benchmark's process) and the medians over the
+runs, with the machine's load average at the end."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -90,13 +92,13 @@ def run_once(kind: str, n: int, subs: int) -> dict[str, float]:
             for s in range(subs):
                 files.append(Path(tmp) / f"usage{s}.csv")
                 _write_csv(files[-1], per, s)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             accepted = sum(_import(db, f, f"az{s}")["accepted"] for s, f in enumerate(files))
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             dups = sum(_import(db, f, f"az{s}")["duplicates"] for s, f in enumerate(files))
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             lines = usage_rating.rate_day(db, BILLING_DAY).get("usage_lines", 0)
-            t3 = time.perf_counter()
+            t3, c3 = time.perf_counter(), time.process_time()
             assert accepted == dups == per * subs, (accepted, dups)
             assert lines == subs * len(METERS) * len(CATEGORIES), lines
         finally:
@@ -106,8 +108,11 @@ def run_once(kind: str, n: int, subs: int) -> dict[str, float]:
 
                 drop_pg_database(pg_name)
     total = per * subs
+    # Per CPU-second of this process: what the machine's load does not change as much (on
+    # PostgreSQL the server's own CPU is not in it).
     return {"import": total / (t1 - t0), "reimport": total / (t2 - t1),
-            "rate": total / (t3 - t2)}
+            "rate": total / (t3 - t2), "import per CPU-s": total / (c1 - c0),
+            "rate per CPU-s": total / max(c3 - c2, 1e-9)}
 
 
 def main() -> None:
@@ -127,7 +132,7 @@ def main() -> None:
                 f"{k} {v:,.0f} records/s" for k, v in figures.items()), flush=True)
         print(f"{kind} median of {args.runs} at {args.n:,} records: " + ", ".join(
             f"{k} {statistics.median(r[k] for r in results):,.0f} records/s"
-            for k in results[0]), flush=True)
+            for k in results[0]) + f" (load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 if __name__ == "__main__":
