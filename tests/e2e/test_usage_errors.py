@@ -44,7 +44,7 @@ BAD_RECORDS = [
     (rec("a", "2024-02-30"), "invalid_date", "records[1].date"),
     (rec("", "2024-08-21"), "invalid_record_id", "records[1].id"),
     (rec("x" * 65, "2024-08-21"), "invalid_record_id", "records[1].id"),
-    ({**rec("a", "2024-08-21"), "price": "1"}, "unknown_field", "records[1].price"),
+    ({**rec("a", "2024-08-21"), "price": "1"}, "unknown_parameter", "records[1].price"),
     ("not an object", "invalid_field", "records[1]"),
     # garbage of every JSON type where a string is due: never a 5xx
     (rec("a", "2024-08-21", meter=["vm"]), "unknown_meter", "records[1].meter"),
@@ -77,7 +77,7 @@ def test_numbers_are_exact(payg: TestClient) -> None:
 
 MALFORMED = [
     (b"{not json", "invalid_json", None),
-    (b'{"records": [], "extra": 1}', "unknown_field", "extra"),
+    (b'{"records": [], "extra": 1}', "unknown_parameter", "extra"),
     (b'{"records": {}}', "invalid_field", "records"),
     (b"[1, 2]", "invalid_request", None),
 ]

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from prorata.api.deps import Caller, check_id, read, today, write
 from prorata.domain.errors import InvalidInput
 from prorata.services import usage
-from prorata.services.usage_input import HEADER, csv_records, json_records
+from prorata.services.usage_input import HEADER, csv_records, json_envelope, json_records
 
 router = APIRouter(prefix="/v1", tags=["usage"])
 SPOOL = 8 << 20
@@ -71,13 +71,11 @@ async def import_usage(request: Request, scope: Caller, sub_id: str) -> JSONResp
             spool.write(part)
         spool.seek(0)
         day = today(request)
+        envelope = None if is_csv else json_envelope(_parse_json(spool.read()))
         fingerprint = {"sha256": digest.hexdigest(), "csv": is_csv}
 
         def action(uow: Any) -> dict[str, Any]:
-            if is_csv:
-                records = csv_records(spool)
-            else:
-                records = json_records(_parse_json(spool.read()))
+            records = csv_records(spool) if envelope is None else json_records(envelope)
             return usage.import_usage(uow, scope, sub_id, records, day, fields=not is_csv)
 
         response: JSONResponse = await run_in_threadpool(write, request, scope, fingerprint,

@@ -95,16 +95,22 @@ def csv_records(stream: IO[bytes]) -> Iterator[RawRecord]:
         raise InvalidInput("invalid_csv_line", f"{where}: {exc}", where) from exc
 
 
-def json_records(body: Any) -> Iterator[RawRecord]:
-    """`{"records": [...]}`: unknown fields are refused, like every request body."""
+def json_envelope(body: Any) -> list[Any]:
+    """`{"records": [...]}`: unknown fields are refused before any other check, like every
+    request body (api.schemas.Body)."""
     if not isinstance(body, dict):
         raise InvalidInput("invalid_request", "the body must be an object", None)
     unknown = sorted(set(body) - {"records"})
     if unknown:
-        raise InvalidInput("unknown_field", f"unknown field {unknown[0]!r}", unknown[0])
+        raise InvalidInput("unknown_parameter", f"unknown field {unknown[0]!r}", unknown[0])
     records = body.get("records")
     if not isinstance(records, list):
         raise InvalidInput("invalid_field", "records must be a list", "records")
+    return records
+
+
+def json_records(records: list[Any]) -> Iterator[RawRecord]:
+    """The records of a checked envelope; a record's unknown field is refused by name."""
     for i, rec in enumerate(records):
         where = f"records[{i}]"
         if not isinstance(rec, dict):
@@ -112,7 +118,7 @@ def json_records(body: Any) -> Iterator[RawRecord]:
         extra = set(rec) - FIELDS
         if extra:
             name = sorted(extra)[0]
-            raise InvalidInput("unknown_field", f"{where}: unknown field {name!r}",
+            raise InvalidInput("unknown_parameter", f"{where}: unknown field {name!r}",
                                f"{where}.{name}")
         yield (where, rec.get("id"), rec.get("date"), rec.get("meter"), rec.get("category"),
                rec.get("quantity"), rec.get("cost"))
