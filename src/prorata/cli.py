@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from prorata.cli_invoices import app as invoices_app
+from prorata.cli_usage import import_usage
 from prorata.domain.clock import Clock, SystemClock, TestClock
 
 app = typer.Typer(help="Prorata: subscription lifecycle and billing for cloud-service brokers.",
@@ -20,6 +21,7 @@ app = typer.Typer(help="Prorata: subscription lifecycle and billing for cloud-se
 console = Console()
 DEMO_OPERATOR_KEY = "demo-operator-key"
 app.add_typer(invoices_app, name="invoices")
+app.command("import-usage")(import_usage)
 
 
 def _database(migrate: bool) -> Any:

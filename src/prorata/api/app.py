@@ -31,6 +31,7 @@ from prorata.api import (
     routes_payments,
     routes_subscriptions,
     routes_system,
+    routes_usage,
     routes_vendors,
 )
 from prorata.api.deps import KeyResolver
@@ -101,6 +102,6 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     openapi.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
-                   routes_notify, routes_lists, routes_vendors):
+                   routes_notify, routes_lists, routes_vendors, routes_usage):
         app.include_router(module.router)
     return app

@@ -102,6 +102,7 @@ class PlanSettings:
     unused_funds: str = "credit"
     refund_on_stop: bool | None = None
     markup_percent: Decimal = ZERO
+    payg_rating: str = "internal"  # B4: meter price of the plan, or vendor cost x (1 + markup)
     expiry_notice_days: int = 14  # R4: subscription_expiring this many days before expires_on
 
 
@@ -112,6 +113,7 @@ _BOOL_SETTINGS = {"stop_requires_approval", "price_lock"}
 _MONEY_SETTINGS = {"upgrade_fee", "downgrade_fee", "markup_percent"}
 _CHOICES = {"plan_change_timing": ("immediate", "end_of_cycle"),
             "unused_funds": ("credit", "forfeit"),
+            "payg_rating": ("internal", "external"),
             "expired_renewal_mode": tuple(m.value for m in RenewalMode)}
 SETTING_NAMES = tuple(f.name for f in fields(PlanSettings))
 

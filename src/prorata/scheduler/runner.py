@@ -48,6 +48,7 @@ from prorata.scheduler.batch import Encoded, encode_batch, write_batch
 from prorata.scheduler.gc_pause import fewer_collections
 from prorata.scheduler.ids import BulkIds
 from prorata.scheduler.pipeline import lost_race, overlapped
+from prorata.scheduler.usage import charge_usage
 from prorata.services import invoicing
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
             for i, chunk in enumerate(chunks):
                 totals += run.redo(chunk)
                 done(i)
+    totals.update(charge_usage(database, day))  # B4: consumption, in arrears
     totals.update(invoicing.issue_for_run(database, day))  # B5: yesterday's documents
     try:
         with database.uow() as uow:

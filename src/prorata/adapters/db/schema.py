@@ -539,3 +539,8 @@ vendor_calls = Table(
     _created_at(),
     Index("ix_vendor_calls_state_next_poll_at", "state", "next_poll_at"),
 )
+
+
+# --- 0015: usage (SPEC B4): the tables are in usage_schema.py, on this metadata ---------------
+
+from prorata.adapters.db import usage_schema as _usage_schema  # noqa: E402,F401

@@ -27,6 +27,7 @@ from prorata.adapters.db.schema import (
 from prorata.adapters.db.session import utcnow
 from prorata.adapters.db.subtree import in_subtree
 from prorata.adapters.db.throttle import LoginFailures
+from prorata.adapters.db.usage import UsageStore
 from prorata.adapters.db.vendor_calls import VendorCallStore
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import RESTRICTED_PARTY, Conflict
@@ -43,7 +44,7 @@ def _reseller(row: Any) -> dict[str, Any]:
 
 
 class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFailures,
-                    ListQueries, VendorCallStore):
+                    ListQueries, VendorCallStore, UsageStore):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __enter__(self) -> SqlUnitOfWork:
