@@ -16,8 +16,9 @@ stops on an error releases its unfinished leases at once (`release`), so a rerun
 for them to expire.
 
 A process is done with the day when nothing is left to claim and no lease is unfinished;
-while another process still holds unfinished leases it waits, so that the day is marked
-complete only when all of its batches are, and a lease that expires meanwhile is taken over.
+while another process still holds unfinished leases it waits (with none of its own in hand),
+so that the day is marked complete only when all of its batches are, and a lease that
+expires meanwhile is taken over.
 Expiry uses each process's clock: processes on several hosts need clocks within the lease
 time of each other (seconds against minutes)."""
 
@@ -86,19 +87,24 @@ class Leases:
         self.sleep = sleep
         self.owner = owner_name()
         self.claimed = 0  # due ids in the batches this process claimed
+        self.others_busy = False
 
     def claims(self) -> Iterator[Claim]:
-        """This process's batches, claimed one at a time as they are asked for, until the
-        day has none left and every batch of it is done."""
+        """This process's batches, claimed one at a time as they are asked for, until none
+        is left to claim now. Then `others_busy` says whether other processes still hold
+        unfinished batches: the caller finishes its own (it must not wait with batches in
+        hand: two processes would wait for each other), then calls `wait` and claims again."""
         while True:
             claim = self._claim()
             if isinstance(claim, Claim):
                 self.claimed += len(claim.ids)
                 yield claim
-            elif claim == DONE:
+            elif claim != RETRY:
+                self.others_busy = claim == WAIT
                 return
-            elif claim == WAIT:
-                self.sleep(self.poll)
+
+    def wait(self) -> None:
+        self.sleep(self.poll)
 
     def _claim(self) -> Claim | str:
         """A batch; or RETRY (another process claimed it first), WAIT (other processes still

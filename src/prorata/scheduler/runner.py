@@ -186,21 +186,29 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
         shared = DayContext(uow, day)
     leases = Leases(database, day, size=batch_size, lease=lease)
 
-    def done(i: int) -> None:
+    committed = 0
+
+    def done(_: int) -> None:
+        nonlocal committed
+        committed += 1
         if progress is not None:
-            progress(i + 1)
+            progress(committed)
 
     run = _Run(database, shared, leases)
     totals: Counter[str] = Counter()
     try:
         with fewer_collections():
-            if _can_overlap(database):
-                totals = overlapped(database, run, leases.claims(), done,
-                                    writers=_writers(database))
-            else:
-                for i, claim in enumerate(leases.claims()):
-                    totals += run.redo(claim)
-                    done(i)
+            while True:
+                if _can_overlap(database):
+                    totals += overlapped(database, run, leases.claims(), done,
+                                         writers=_writers(database))
+                else:
+                    for i, claim in enumerate(leases.claims()):
+                        totals += run.redo(claim)
+                        done(i)
+                if not leases.others_busy:
+                    break
+                leases.wait()  # for other processes' batches: done, or expired and ours
     except BaseException:
         _release(leases)
         raise
