@@ -125,8 +125,32 @@ def run_once(url: str, core: int | None) -> dict[str, Any]:
     started = time.time()
     report = run_day(database, DAY)
     ended = time.time()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"started": started, "ended": ended, "peak_mb": peak_mb, "report": report}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"started": started, "ended": ended, "peak_mb": usage.ru_maxrss / 1024,
+            "client_cpu": usage.ru_utime + usage.ru_stime, "db_cpu": _server_cpu(database),
+            "report": report}
+
+
+def _server_cpu(database: Database) -> float | None:
+    """CPU seconds of this database's PostgreSQL server processes (the run's pooled
+    connections, still open), read from /proc: the server is on this machine. None for
+    SQLite, whose work is done inside the runner (counted in `client_cpu`)."""
+    if database.engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    with database.engine.connect() as conn:
+        pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity "
+                                      "WHERE datname = current_database()")).scalars())
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def run_processes(url: str, processes: int, pin: bool) -> dict[str, Any]:
@@ -142,7 +166,10 @@ def run_processes(url: str, processes: int, pin: bool) -> dict[str, Any]:
             raise SystemExit(f"a runner failed with {child.returncode}")
         outs.append(json.loads(stdout.strip().splitlines()[-1]))
     seconds = max(o["ended"] for o in outs) - min(o["started"] for o in outs)
+    db_cpu = [o["db_cpu"] for o in outs]
     return {"seconds": seconds, "peak_mb": max(o["peak_mb"] for o in outs),
+            "client_cpu": sum(o["client_cpu"] for o in outs),
+            "db_cpu": None if None in db_cpu else sum(db_cpu),
             "shares": [o["report"].get("subscriptions", 0) for o in outs],
             "report": {k: sum(o["report"].get(k, 0) for o in outs)
                        for k in outs[0]["report"] if k not in ("day", "due")}}
@@ -176,9 +203,11 @@ def bench(kind: str, n: int, runs: int, processes: int = 1,
             result["load"] = (load_before + os.getloadavg()[0]) / 2
             result["rate"] = n / result["seconds"]
             results.append(result)
+            db = "" if result["db_cpu"] is None else f", db {1e6 * result['db_cpu'] / n:.0f} µs"
             print(f"  {kind:<8} n={n:,} p={processes}  {result['seconds']:.2f} s  "
                   f"{result['rate']:,.0f} subs/s  shares {result['shares']}  "
                   f"peak {result['peak_mb']:.0f} MB  load {result['load']:.1f}  "
+                  f"cpu/sub: client {1e6 * result['client_cpu'] / n:.0f} µs{db}  "
                   f"{result['report']}", flush=True)
             if pg_name:
                 from tests.dbfixtures import drop_pg_database
