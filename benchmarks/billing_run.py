@@ -2,12 +2,16 @@
 
     python benchmarks/billing_run.py                 # N=100,000, both databases, 3 runs
     python benchmarks/billing_run.py --n 20000 --db sqlite --runs 5
+    python benchmarks/billing_run.py --db postgres --processes 2 [--pin]
 
 Each run seeds a fresh database with N subscriptions all due on the run day — a mix of
 billing-day prolongations (monthly, monthly_commitment), automatic renewal orders (long_term,
 monthly), expiries (reservation, trial) and deletions of long-stopped subscriptions — then
-runs that day's scheduler in a fresh process, so the peak memory printed is the run's own.
-Prints subscriptions per second and peak RSS per run and their medians."""
+runs that day's scheduler in fresh processes (`--processes P` of them at once, sharing the
+day through its leases; `--pin` pins process i to core i), so the peak memory printed is the
+run's own. Prints subscriptions per second (N over the wall time from the first process's
+start to the last one's end), each process's share and peak RSS, the load average of the
+machine while measured, and the medians."""
 
 from __future__ import annotations
 
@@ -111,16 +115,64 @@ def seed(database: Database, n: int) -> None:
         uow.commit()
 
 
-def run_once(url: str) -> dict[str, Any]:
-    """In the measuring process: one daily run, timed."""
+def run_once(url: str, core: int | None) -> dict[str, Any]:
+    """In a measuring process: one daily run (this process's share of it), timed."""
     from prorata.scheduler import run_day
 
+    if core is not None:
+        os.sched_setaffinity(0, {core % (os.cpu_count() or 1)})
     database = Database(url)
-    started = time.perf_counter()
+    started = time.time()
     report = run_day(database, DAY)
-    elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": elapsed, "peak_mb": peak_mb, "report": report}
+    ended = time.time()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"started": started, "ended": ended, "peak_mb": usage.ru_maxrss / 1024,
+            "client_cpu": usage.ru_utime + usage.ru_stime, "db_cpu": _server_cpu(database),
+            "report": report}
+
+
+def _server_cpu(database: Database) -> float | None:
+    """CPU seconds of this database's PostgreSQL server processes (the run's pooled
+    connections, still open), read from /proc: the server is on this machine. None for
+    SQLite, whose work is done inside the runner (counted in `client_cpu`)."""
+    if database.engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    with database.engine.connect() as conn:
+        pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity "
+                                      "WHERE datname = current_database()")).scalars())
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def run_processes(url: str, processes: int, pin: bool) -> dict[str, Any]:
+    """`processes` runners at once on one database; wall time from the first start to the
+    last end (each process's imports are not counted)."""
+    children = [subprocess.Popen(
+        [sys.executable, __file__, "--run-only", url, *(["--core", str(i)] if pin else [])],
+        stdout=subprocess.PIPE, text=True) for i in range(processes)]
+    outs = []
+    for child in children:
+        stdout, _ = child.communicate()
+        if child.returncode:
+            raise SystemExit(f"a runner failed with {child.returncode}")
+        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+    seconds = max(o["ended"] for o in outs) - min(o["started"] for o in outs)
+    db_cpu = [o["db_cpu"] for o in outs]
+    return {"seconds": seconds, "peak_mb": max(o["peak_mb"] for o in outs),
+            "client_cpu": sum(o["client_cpu"] for o in outs),
+            "db_cpu": None if None in db_cpu else sum(db_cpu),
+            "shares": [o["report"].get("subscriptions", 0) for o in outs],
+            "report": {k: sum(o["report"].get(k, 0) for o in outs)
+                       for k in outs[0]["report"] if k not in ("day", "due")}}
 
 
 def _fresh(kind: str, tmp: Path) -> tuple[str, Any]:
@@ -136,7 +188,8 @@ def _fresh(kind: str, tmp: Path) -> tuple[str, Any]:
     return url, name
 
 
-def bench(kind: str, n: int, runs: int) -> list[dict[str, Any]]:
+def bench(kind: str, n: int, runs: int, processes: int = 1,
+          pin: bool = False) -> list[dict[str, Any]]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
@@ -145,14 +198,17 @@ def bench(kind: str, n: int, runs: int) -> list[dict[str, Any]]:
             database.migrate()
             seed(database, n)
             database.dispose()
-            out = subprocess.run([sys.executable, __file__, "--run-only", url],
-                                 check=True, capture_output=True, text=True)
-            result = json.loads(out.stdout.strip().splitlines()[-1])
+            load_before = os.getloadavg()[0]
+            result = run_processes(url, processes, pin)
+            result["load"] = (load_before + os.getloadavg()[0]) / 2
             result["rate"] = n / result["seconds"]
             results.append(result)
-            print(f"  {kind:<8} n={n:,}  {result['seconds']:.2f} s  "
-                  f"{result['rate']:,.0f} subs/s  peak {result['peak_mb']:.0f} MB  "
-                  f"{ {k: v for k, v in result['report'].items() if k != 'day'} }", flush=True)
+            db = "" if result["db_cpu"] is None else f", db {1e6 * result['db_cpu'] / n:.0f} µs"
+            print(f"  {kind:<8} n={n:,} p={processes}  {result['seconds']:.2f} s  "
+                  f"{result['rate']:,.0f} subs/s  shares {result['shares']}  "
+                  f"peak {result['peak_mb']:.0f} MB  load {result['load']:.1f}  "
+                  f"cpu/sub: client {1e6 * result['client_cpu'] / n:.0f} µs{db}  "
+                  f"{result['report']}", flush=True)
             if pg_name:
                 from tests.dbfixtures import drop_pg_database
 
@@ -165,19 +221,27 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="runners sharing the day at once")
+    parser.add_argument("--pin", action="store_true", help="pin runner i to core i")
     parser.add_argument("--run-only", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--core", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_only:
-        print(json.dumps(run_once(args.run_only), default=str))
+        print(json.dumps(run_once(args.run_only, args.core), default=str))
         return
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     print(f"daily run over {args.n:,} due subscriptions, {args.runs} runs each "
+          f"{args.processes} process(es){' pinned' if args.pin else ''} "
           f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     for kind in kinds:
-        results = bench(kind, args.n, args.runs)
-        rate = statistics.median(r["rate"] for r in results)
+        results = bench(kind, args.n, args.runs, args.processes, args.pin)
+        rates = [r["rate"] for r in results]
         peak = statistics.median(r["peak_mb"] for r in results)
-        print(f"{kind}: median {rate:,.0f} subscriptions/s, median peak {peak:.0f} MB")
+        load = statistics.median(r["load"] for r in results)
+        print(f"{kind}: median {statistics.median(rates):,.0f} subscriptions/s "
+              f"(range {min(rates):,.0f}-{max(rates):,.0f}), median peak {peak:.0f} MB "
+              f"per process, load average {load:.1f}")
 
 
 if __name__ == "__main__":

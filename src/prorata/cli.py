@@ -119,9 +119,15 @@ def migrate() -> None:
 def run_scheduler(
     day: Annotated[str | None, typer.Option("--date", help="Run up to this day (YYYY-MM-DD); "
                                             "default: today")] = None,
+    lease_seconds: Annotated[int, typer.Option(
+        "--lease-seconds", min=1, help="How long a batch stays this process's before another "
+        "process may take it over (if this one died)")] = 300,
 ) -> None:
     """Run every scheduled action due up to a day once (renewals, prolongation, expiry...).
-    Safe to repeat or to run beside a server: each action happens once per day (S12)."""
+    Safe to repeat or to run beside a server: each action happens once per day (S12).
+    Several processes (on one host or many, against one PostgreSQL) share the work."""
+    from datetime import timedelta
+
     from prorata import scheduler
 
     clock, _ = _clock()
@@ -129,7 +135,8 @@ def run_scheduler(
     database = _database(migrate=True)
     started = time.perf_counter()
     with console.status(f"Running scheduled work through {target.isoformat()}..."):
-        report = scheduler.run_through(database, target)
+        report = scheduler.run_through(database, target,
+                                       lease=timedelta(seconds=lease_seconds))
     elapsed = time.perf_counter() - started
     table = Table(title=f"Scheduler run through {target.isoformat()}")
     table.add_column("item")
@@ -137,7 +144,8 @@ def run_scheduler(
     for name, value in (report or {}).items():
         table.add_row(str(name), str(value))
     console.print(table)
-    console.print(f"Done in {elapsed:.2f} s.")
+    console.print(f"This process did {report.get('subscriptions', 0)} subscriptions "
+                  f"in {elapsed:.2f} s.")
 
 
 @app.command("worker")

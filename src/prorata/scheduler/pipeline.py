@@ -6,7 +6,8 @@ after the other they add up; here writer threads with their own connections writ
 the batches while the caller's thread reads and decides the next one, so they overlap. SQLite
 has one writer (one write lock). PostgreSQL has two taking turns: batch N+1's statements are
 sent on one connection while batch N commits (its deferred foreign-key checks) on the other,
-so two server processes work at once. Memory stays at three batches.
+so two server processes work at once. Memory stays at three batches (the chunks come from
+an iterator, one page of due ids at a time).
 
 Exactly once is unchanged: each batch is still one transaction of version-guarded updates and
 dedup-keyed inserts, and batches commit in order: a writer commits only once the previous
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any, Protocol
@@ -47,9 +48,9 @@ def lost_race(exc: BaseException) -> bool:
 
 
 class Run(Protocol):
-    def decide(self, ids: list[str]) -> Any: ...
+    def decide(self, chunk: Any) -> Any: ...
     def write(self, uow: Any, decided: Any) -> Counter[str]: ...
-    def redo(self, ids: list[str]) -> Counter[str]: ...
+    def redo(self, chunk: Any) -> Counter[str]: ...
 
 
 class Skipped(LostRace):
@@ -99,20 +100,26 @@ class Writer:
             stack.close()
 
 
-def overlapped(database: Any, run: Run, chunks: Sequence[list[str]],
+def overlapped(database: Any, run: Run, chunks: Iterable[Any],
                done: Callable[[int], None], *, writers: int = 1) -> Counter[str]:
     """Every chunk decided on this thread and written on a writer's, committed in order;
     `done(i)` once chunk i is committed. With two writers, a batch's statements are sent while
-    the previous batch commits (PostgreSQL: two server processes at work)."""
+    the previous batch commits (PostgreSQL: two server processes at work). Chunks are taken
+    from `chunks` one at a time, when the writers are idle (taking one may write: a lease on
+    it, and SQLite's one write lock is free then), so only the chunks in flight are held."""
     totals: Counter[str] = Counter()
+    source = iter(chunks)
+    current = next(source, None)
+    if current is None:
+        return totals  # most days of a test clock's jump: no threads for nothing
     pool = [Writer(database, run.write) for _ in range(writers)]
-    pending: deque[tuple[Future[Counter[str]], int]] = deque()
+    pending: deque[tuple[Future[Counter[str]], int, Any]] = deque()
     i = 0
     try:
-        while i < len(chunks) or pending:
-            decided = run.decide(chunks[i]) if i < len(chunks) else None
+        while current is not None or pending:
+            decided = run.decide(current) if current is not None else None
             while pending and (decided is None or len(pending) >= writers):
-                future, j = pending.popleft()
+                future, j, chunk = pending.popleft()
                 try:
                     totals += future.result()
                 except Exception as exc:
@@ -120,27 +127,28 @@ def overlapped(database: Any, run: Run, chunks: Sequence[list[str]],
                         raise
                     # Every later batch in flight fails too (Skipped): wait for them, so that
                     # everything committed is known before the balances are read again.
-                    redo = [j]
-                    for later, k in pending:
+                    redo = [(j, chunk)]
+                    for later, k, later_chunk in pending:
                         try:
                             totals += later.result()
                             done(k)  # pragma: no cover - committed only after j did
                         except Exception as exc_k:
                             if not lost_race(exc_k):
                                 raise
-                            redo.append(k)
+                            redo.append((k, later_chunk))
                     pending.clear()
                     log.info("batch lost a race (%s); deciding it again", exc)
-                    for k in redo:
-                        totals += run.redo(chunks[k])
+                    for k, again in redo:
+                        totals += run.redo(again)
                         done(k)
-                    i = redo[-1] + 1  # the batch decided meanwhile may have counted charges
-                    decided = None
+                    decided = None  # it may have counted charges: `current` is decided again
                     break
                 done(j)
             if decided is not None:
                 after = pending[-1][0] if pending else None
-                pending.append((pool[i % writers].submit(decided, after), i))
+                upcoming = next(source, None)
+                pending.append((pool[i % writers].submit(decided, after), i, current))
+                current = upcoming
                 i += 1
     finally:
         for writer in pool:

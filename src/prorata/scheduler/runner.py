@@ -1,7 +1,8 @@
-"""The daily run. For each day: one indexed query finds every subscription due (its `due_on`
-has come), then batches are decided by the pure engine and written with bulk statements;
-writer threads write and commit the batches, in order, while the next one is decided
-(pipeline.py).
+"""The daily run. For each day: batches of the subscriptions due (their `due_on` has come) are
+claimed one page at a time (leases.py: several processes share a day this way, and memory
+holds the batches in flight, not the day), decided by the pure engine and written with bulk
+statements; writer threads write and commit the batches, in order, while the next one is
+decided (pipeline.py). A batch's lease is marked done in the transaction that writes it.
 
 Exactly once (S12) comes from the database, not from memory: every action that creates history
 inserts an operation with a unique dedup key, and every subscription update is guarded by its
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,19 +36,19 @@ from prorata.adapters.db.schema import (
     exchange_rates,
     plans,
     scheduler_days,
-    subscriptions,
 )
 from prorata.adapters.db.session import utcnow
 from prorata.domain.catalog import Plan
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
 from prorata.domain.engine import run_day as decide_day
-from prorata.domain.model import Customer, Status, Subscription
+from prorata.domain.model import Customer, Subscription
 from prorata.ids import new_id
 from prorata.scheduler import restrictions as party_rules
 from prorata.scheduler.balances import RunBalances
-from prorata.scheduler.batch import Encoded, encode_batch, write_batch
+from prorata.scheduler.batch import Encoded, LostRace, encode_batch, write_batch
 from prorata.scheduler.gc_pause import fewer_collections
 from prorata.scheduler.ids import BulkIds
+from prorata.scheduler.leases import LEASE, Claim, Leases
 from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.scheduler.usage import charge_usage
 from prorata.services import invoicing
@@ -74,14 +76,6 @@ class DayContext:
         self.codec = Codec(conn.dialect)  # one per run: it remembers parsed JSON texts
 
 
-def _due_ids(uow: Any, day: date) -> list[str]:
-    query = (select(subscriptions.c.id)
-             .where(subscriptions.c.due_on <= day,
-                    subscriptions.c.status != Status.DELETED.value)
-             .order_by(subscriptions.c.id))
-    return list(uow.connection.execute(query).scalars())
-
-
 def _decide(shared: DayContext, sub: Subscription, customer: Customer,
             balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id) -> list[Any]:
     plan = shared.plan_for(sub.plan, customer)
@@ -107,23 +101,30 @@ def _decide(shared: DayContext, sub: Subscription, customer: Customer,
     return [Decision(later, None)]
 
 
+@dataclass
+class _Decided:
+    claim: Claim
+    batch: Encoded
+
+
 class _Run:
     """The three ways a batch is handled (see pipeline.py): decided on a read-only unit of
     work, written on the writer's, or redone in one transaction after a lost race."""
 
-    def __init__(self, database: Any, shared: DayContext) -> None:
+    def __init__(self, database: Any, shared: DayContext, leases: Leases) -> None:
         self.database = database
         self.shared = shared
+        self.leases = leases
         self.balances = RunBalances()
         self.ids = BulkIds()  # decide and redo run on the caller's thread only
 
-    def decide(self, ids: list[str]) -> Encoded:
+    def decide(self, claim: Claim) -> _Decided:
         """Decided and encoded on this thread: the writer's only sends the rows."""
         with self.database.uow(read_only=True) as uow, bulk_cache(uow.connection):
-            results = self._decide_in(uow.connection, ids)
+            results = self._decide_in(uow.connection, claim.ids)
         batch = encode_batch(self.shared.codec, results, self.shared.day, make_id=self.ids)
         batch.counts["subscriptions"] = len(results)
-        return batch
+        return _Decided(claim, batch)
 
     def _decide_in(self, conn: Any, ids: list[str]) -> list[tuple[Subscription, list[Any]]]:
         shared = self.shared
@@ -132,18 +133,26 @@ class _Run:
         balances = self.balances.for_customers(conn, custs)
         return [(s, _decide(shared, s, custs[s.customer], balances, self.ids)) for s in subs]
 
-    def write(self, uow: Any, batch: Encoded) -> Counter[str]:
-        return Counter(write_batch(uow, batch, self.shared.day))
+    def write(self, uow: Any, decided: _Decided) -> Counter[str]:
+        counts = write_batch(uow, decided.batch, self.shared.day)
+        if not self.leases.finish(uow.connection, decided.claim, counts["subscriptions"]):
+            raise LostRace("the batch was done by a process that took its lease over")
+        return Counter(counts)
 
-    def redo(self, ids: list[str]) -> Counter[str]:
+    def redo(self, claim: Claim) -> Counter[str]:
         """Read, decide and write in one transaction, from fresh state and fresh balances."""
         last: Exception | None = None
+        ids = claim.ids
         for attempt in range(RETRIES):
             self.balances.forget()
             try:
                 with self.database.uow(batch=True) as uow, bulk_cache(uow.connection):
+                    if self.leases.is_done(uow.connection, claim):
+                        return Counter()  # taken over and done by another process
                     results = self._decide_in(uow.connection, ids)
                     counts = write_batch(uow, results, self.shared.day, make_id=self.ids)
+                    if not self.leases.finish(uow.connection, claim, len(results)):
+                        raise LostRace("the batch's lease was finished meanwhile")
                     uow.commit()
                     counts["subscriptions"] = len(results)
                     return Counter(counts)
@@ -169,26 +178,41 @@ def _writers(database: Any) -> int:
 
 
 def run_day(database: Any, day: date, *, batch_size: int = BATCH,
-            progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """All scheduled work of one day. Safe to run again or concurrently."""
+            lease: timedelta = LEASE,
+            progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """All scheduled work of one day, shared with any other process running it (each takes
+    batches as it goes: `subscriptions` in the report is this process's share). Safe to run
+    again or concurrently. `progress(n)`: n batches of this process committed so far."""
     with database.uow(read_only=True) as uow:
-        ids = _due_ids(uow, day)
         shared = DayContext(uow, day)
-    chunks = [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)]
+    leases = Leases(database, day, size=batch_size, lease=lease)
 
-    def done(i: int) -> None:
+    committed = 0
+
+    def done(_: int) -> None:
+        nonlocal committed
+        committed += 1
         if progress is not None:
-            progress(min((i + 1) * batch_size, len(ids)), len(ids))
+            progress(committed)
 
-    run = _Run(database, shared)
+    run = _Run(database, shared, leases)
     totals: Counter[str] = Counter()
-    with fewer_collections():
-        if len(chunks) > 1 and _can_overlap(database):
-            totals = overlapped(database, run, chunks, done, writers=_writers(database))
-        else:
-            for i, chunk in enumerate(chunks):
-                totals += run.redo(chunk)
-                done(i)
+    try:
+        with fewer_collections():
+            while True:
+                if _can_overlap(database):
+                    totals += overlapped(database, run, leases.claims(), done,
+                                         writers=_writers(database))
+                else:
+                    for i, claim in enumerate(leases.claims()):
+                        totals += run.redo(claim)
+                        done(i)
+                if not leases.others_busy:
+                    break
+                leases.wait()  # for other processes' batches: done, or expired and ours
+    except BaseException:
+        _release(leases)
+        raise
     totals.update(charge_usage(database, day))  # B4: consumption, in arrears
     totals.update(invoicing.issue_for_run(database, day))  # B5: yesterday's documents
     try:
@@ -201,7 +225,14 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
             uow.commit()
     except IntegrityError:
         pass  # a concurrent run marked the day first
-    return {"day": day.isoformat(), "due": len(ids), **dict(totals)}
+    return {"day": day.isoformat(), "due": leases.claimed, **dict(totals)}
+
+
+def _release(leases: Leases) -> None:
+    try:
+        leases.release()
+    except Exception:  # pragma: no cover - the original error matters more
+        log.exception("could not release the leases of a failed run")
 
 
 def last_completed_day(database: Any) -> date | None:

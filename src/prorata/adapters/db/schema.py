@@ -265,6 +265,19 @@ scheduler_days = Table(
     Column("completed_at", DateTime(timezone=True), nullable=True),
 )
 
+# 0016: the daily run's batches, claimed by the processes that share a day (scheduler/leases.py).
+# A batch is the due ids in (lo, hi]; the key (day, lo) lets only one process claim it.
+scheduler_leases = Table(
+    "scheduler_leases", metadata,
+    Column("day", Date, primary_key=True),
+    Column("lo", String(64), primary_key=True),
+    Column("hi", String(64), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Column("subscriptions", Integer, nullable=True),
+)
+
 api_keys = Table(
     "api_keys", metadata,
     _id(),
