@@ -67,6 +67,7 @@ def test_a_customers_week(server, api, browser, shots):
     quote = page.locator("[data-quote-amount]")
     quote.wait_for()
     assert quote.inner_text() == f"{preview['amount']} USD"
+    assert page.locator("#total-seats").inner_text() == "30.00 USD"  # 5 × 6.00, live
     page.screenshot(path=shots / "subscription.png", full_page=True)
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector('[data-result="completed"]')

@@ -66,7 +66,9 @@ def test_offered_operations_equal_available_operations(world):
             response = post_form(client, f"{SUB}/operations", {"type": step, "key": step}, SUB)
             assert response.status_code == 303, response.text
         page = client.get(SUB).text
-        assert offered(page) == set(api_sub(world)["available_operations"]), step
+        # The same caller's view: the session cookie works on the API too.
+        mine = ok(client.get("/v1/subscriptions/s-acme"))["available_operations"]
+        assert offered(page) == set(mine), step
     assert api_sub(world)["status"] == "deleted"
     assert offered(client.get(SUB).text) == set()
 
@@ -100,6 +102,9 @@ def test_quote_is_the_services_preview(world):
     preview = ok(world.api.post("/v1/subscriptions/s-acme/operations", json={
         "type": "change_resources", "resources": {"seats": 8}, "preview": True}))
     assert f"{preview['amount']} USD" in fragment
+    # seed 004: Total and the subscription cost follow the amounts (8 × 6.00, ERP 8 × 7.20)
+    assert 'id="total-seats" hx-swap-oob="true">48.00 USD' in fragment
+    assert "ERP 57.60 USD" in fragment
     assert api_sub(world)["resources"]["seats"] == 5  # a quote changes nothing
 
 

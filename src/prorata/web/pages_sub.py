@@ -146,12 +146,33 @@ def _quote(request: Request, scope: Scope, sub_id: str, body: dict[str, Any]) ->
         return {"error": exc.message, "code": exc.code}
 
 
+def _live_table(request: Request, scope: Scope, sub_id: str,
+                body: dict[str, Any]) -> subview.Table | None:
+    """The resource table for the amounts being typed, so Total and the subscription cost
+    follow them (seed 004); None while an amount is not a whole number or the plan is odd."""
+    amounts = body.get("resources") or {}
+    if not all(isinstance(v, int) for v in amounts.values()):
+        return None
+    day = today(request)
+
+    def load(uow: UnitOfWork) -> subview.Table | None:
+        sub = subscriptions.get_subscription(uow, scope, sub_id, day)
+        target = uow.get_plan(str(body.get("plan") or sub["plan"]))
+        if target is None:
+            return None
+        keep = body["type"] in ("change_resources", "prolong") and target.id == sub["plan"]
+        return subview.table(target, body.get("period") or sub["period"], amounts,
+                             sub["prices"] if keep else {})
+    return read(request, load)  # type: ignore[no-any-return]
+
+
 @router.post("/subscriptions/{sub_id}/quote")
 async def quote(request: Request, sub_id: str) -> Response:
     def show(scope: Scope, form: Form) -> Response:
         check_id(sub_id, "subscription")
-        return page(request, "quote.html", quote=_quote(request, scope, sub_id,
-                                                        _form_body(form)))
+        body = _form_body(form)
+        return page(request, "quote.html", quote=_quote(request, scope, sub_id, body),
+                    table=_live_table(request, scope, sub_id, body))
     return await guard_form(request, show)
 
 
