@@ -186,3 +186,22 @@ def test_garbage_bodies_are_never_a_500(world):
         response = client.post(f"{SUB}/operations", content=body,
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert 400 <= response.status_code < 500
+
+
+def test_transitional_status_spins_refreshes_and_offers_nothing(world, e2e_databases, db_kind):
+    # SPEC S1 (seed 004): while the vendor works, a spinner, an automatic refresh, and no
+    # operation at all, each explained.
+    from sqlalchemy import update
+
+    from prorata.adapters.db.schema import subscriptions
+    database = e2e_databases.get(db_kind)
+    with database.engine.begin() as conn:
+        conn.execute(update(subscriptions).where(subscriptions.c.id == "s-acme")
+                     .values(status="stopping"))
+    client = world("customer")
+    page = client.get(SUB).text
+    assert 'class="spinner"' in page and 'http-equiv="refresh"' in page
+    assert offered(page) == set() == set(ok(client.get("/v1/subscriptions/s-acme"))[
+        "available_operations"])
+    assert page.count('data-code="subscription_busy"') == 7
+    assert 'http-equiv="refresh"' not in client.get("/panel/subscriptions/s-rival").text
