@@ -107,3 +107,43 @@ def test_delegated_settings_show_where_a_value_comes_from(world):
     page = world("reseller").get("/panel/resellers/nw/settings").text
     assert 'data-setting="grace_period_days"' in page and ">5<" in page
     assert world("reseller").get("/panel/resellers/other/settings").status_code == 404
+
+
+def test_operator_settings_restrictions_names_and_rates(world):
+    # SPEC P5, P6, T6 through the panel: the same services, operator only.
+    client = world("operator")
+    url = "/panel/settings"
+    post_form(client, f"{url}/restrictions", {"key": "r1", "inn": "7701234567",
+                                              "products": "m365"}, url)
+    [listed] = ok(world.api.get("/v1/restrictions"))["data"]
+    assert listed["inn"] == "7701234567" and listed["products"] == ["m365"]
+    assert f'data-restriction="{listed["id"]}"' in client.get(url).text
+    post_form(client, f"{url}/company-names", {"key": "n1", "forbidden_characters": "&@",
+                                               "forbidden_abbreviations": "LLC, Ltd",
+                                               "forbidden_tlds": ""}, url)
+    rules = ok(world.api.get("/v1/settings/company-names"))
+    assert rules["forbidden_characters"] == ["&", "@"]
+    assert rules["forbidden_abbreviations"] == ["LLC", "Ltd"]
+    response = post_form(client, f"{url}/exchange-rates", {
+        "key": "x1", "from": "usd", "to": "EUR", "rate": "0.9", "effective_from": "2024-08-01"},
+        url)
+    assert response.status_code == 303
+    again = post_form(client, f"{url}/exchange-rates", {
+        "key": "x2", "from": "USD", "to": "EUR", "rate": "0.8", "effective_from": "2024-08-01"},
+        url)
+    assert again.status_code == 409  # added, never edited
+    bad = post_form(client, f"{url}/exchange-rates", {
+        "key": "x3", "from": "US", "to": "EUR", "rate": "-1", "effective_from": "soon"}, url)
+    assert bad.status_code == 400
+    post_form(client, f"{url}/restrictions/{listed['id']}/delete", {"key": "d1"}, url)
+    assert ok(world.api.get("/v1/restrictions"))["data"] == []
+
+
+def test_settings_are_the_operators_only(world):
+    for who in ("reseller", "customer"):
+        client = world(who)
+        assert 400 <= client.get("/panel/settings").status_code < 500
+        response = post_form(client, "/panel/settings/restrictions",
+                             {"key": "", "inn": "7701234567"}, "/panel/subscriptions")
+        assert 400 <= response.status_code < 500
+    assert ok(world.api.get("/v1/restrictions"))["data"] == []

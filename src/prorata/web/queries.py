@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select, true
 
 from prorata.adapters.db.schema import customers, plans, resellers, subscriptions
+from prorata.services.inputs import ID_PATTERN
 from prorata.services.ports import Scope, UnitOfWork
 
 LIMIT = 100
@@ -34,7 +35,10 @@ def _sub_scope(uow: UnitOfWork, scope: Scope) -> ColumnElement[bool]:
 
 def subscription_ids(uow: UnitOfWork, scope: Scope, *, status: str = "", customer: str = "",
                      plan: str = "", stop_requested: bool = False) -> list[str]:
-    """Newest first."""
+    """Newest first. A filter value no id can have (a NUL byte, say) matches nothing: it must
+    not reach PostgreSQL, which refuses it with an error."""
+    if any(v and not ID_PATTERN.match(v) for v in (status, customer, plan)):
+        return []
     query = select(subscriptions.c.id).where(_sub_scope(uow, scope))
     if status:
         query = query.where(subscriptions.c.status == status)
