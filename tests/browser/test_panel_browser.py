@@ -172,6 +172,11 @@ def test_the_operator_edits_a_plan(server, api, browser, shots):
     assert plan["settings"]["manual_renewal_point"] == 45
     page.goto(f"{server}/panel/customers")
     page.screenshot(path=shots / "customers.png", full_page=True)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Registration number").fill("7701234567")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.wait_for_selector("[data-restriction]")
+    page.screenshot(path=shots / "settings.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/panel/login")
     page.screenshot(path=shots / "login.png")

@@ -10,13 +10,15 @@ from tests.panel.world import build, sign_in
 PAGES = ["/panel/", "/panel/subscriptions", "/panel/subscriptions/s-acme",
          "/panel/subscriptions/s-acme/do/stop", "/panel/billing?customer=acme",
          "/panel/customers", "/panel/approvals", "/panel/plans", "/panel/plans/basic",
-         "/panel/resellers/nw/settings", "/panel/settings"]
+         "/panel/resellers/nw/settings", "/panel/settings", "/panel/notifications"]
 OK, AWAY, MISSING = 200, 303, 404
 EXPECTED = {
     None: {page: AWAY for page in PAGES},
     "customer": {**dict.fromkeys(PAGES, OK), "/panel/": AWAY, "/panel/customers": AWAY,
+                 "/panel/notifications": AWAY,
                  "/panel/resellers/nw/settings": MISSING, "/panel/settings": MISSING},
     "rival": {**dict.fromkeys(PAGES, OK), "/panel/": AWAY, "/panel/customers": AWAY,
+              "/panel/notifications": AWAY,
               "/panel/subscriptions/s-acme": MISSING,
               "/panel/subscriptions/s-acme/do/stop": MISSING,
               "/panel/billing?customer=acme": MISSING, "/panel/resellers/nw/settings": MISSING,

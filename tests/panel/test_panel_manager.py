@@ -147,3 +147,31 @@ def test_settings_are_the_operators_only(world):
                              {"key": "", "inn": "7701234567"}, "/panel/subscriptions")
         assert 400 <= response.status_code < 500
     assert ok(world.api.get("/v1/restrictions"))["data"] == []
+
+
+def test_templates_are_edited_in_scope(world):
+    # SPEC R2, P3: the operator's template is the default; a reseller's applies to its
+    # subtree; a template that does not compile is refused and not stored.
+    url = "/panel/notifications"
+    operator = world("operator")
+    assert 'data-template="subscription_expiring"' in operator.get(url).text
+    response = post_form(operator, f"{url}/templates/subscription_expiring",
+                         {"key": "t1", "subject": "Renew {{ subscription.id }}",
+                          "body": "Hello {{ customer.name }}"}, url)
+    assert response.status_code == 303
+    assert ok(world.api.get("/v1/templates/subscription_expiring"))["subject"] == \
+        "Renew {{ subscription.id }}"
+    bad = post_form(operator, f"{url}/templates/subscription_expiring",
+                    {"key": "t2", "subject": "{% broken", "body": "x"}, url)
+    assert bad.status_code == 400
+    assert post_form(operator, f"{url}/templates/no_such_event",
+                     {"key": "t3", "subject": "a", "body": "b"}, url).status_code == 400
+    reseller = world("reseller")
+    post_form(reseller, f"{url}/templates/subscription_expiring",
+              {"key": "t4", "subject": "NW renews", "body": "b"}, url)
+    mine = ok(world.api.get("/v1/templates/subscription_expiring",
+                            params={"reseller": "nw"}))
+    assert mine["subject"] == "NW renews"
+    assert ok(world.api.get("/v1/templates/subscription_expiring"))["subject"] == \
+        "Renew {{ subscription.id }}"
+    assert world("customer").get(url, follow_redirects=False).status_code == 303
