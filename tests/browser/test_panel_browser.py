@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from tests.panel.world import PASSWORD, USERS, build
 
@@ -64,10 +65,9 @@ def test_a_customers_week(server, api, browser, shots):
     page.get_by_role("button", name="Increase Licenses").click()
     preview = ok(api.post("/v1/subscriptions/s-week/operations", json={
         "type": "change_resources", "resources": {"seats": 5}, "preview": True}))
-    quote = page.locator("[data-quote-amount]")
-    quote.wait_for()
-    assert quote.inner_text() == f"{preview['amount']} USD"
-    assert page.locator("#total-seats").inner_text() == "30.00 USD"  # 5 × 6.00, live
+    # The quote follows each click; wait for the one of the last (a live page, not a race).
+    expect(page.locator("[data-quote-amount]")).to_have_text(f"{preview['amount']} USD")
+    expect(page.locator("#total-seats")).to_have_text("30.00 USD")  # 5 × 6.00, live
     page.screenshot(path=shots / "subscription.png", full_page=True)
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector('[data-result="completed"]')
@@ -172,7 +172,7 @@ def test_the_operator_edits_a_plan(server, api, browser, shots):
     assert plan["settings"]["manual_renewal_point"] == 45
     page.goto(f"{server}/panel/customers")
     page.screenshot(path=shots / "customers.png", full_page=True)
-    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Settings", exact=True).click()
     page.get_by_label("Registration number").fill("7701234567")
     page.get_by_role("button", name="Add", exact=True).click()
     page.wait_for_selector("[data-restriction]")
