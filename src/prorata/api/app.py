@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from prorata import scheduler
+from prorata import scheduler, web
 from prorata.adapters.payments.registry import Gateways
 from prorata.adapters.payments.testing import TEST_MODE_KEY
 from prorata.api import (
@@ -104,4 +104,5 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
                    routes_notify, routes_lists, routes_vendors, routes_usage):
         app.include_router(module.router)
+    web.install(app)
     return app

@@ -1,0 +1,145 @@
+"""Billing (charges, invoices, payments), and the managers' pages: customers and resellers,
+the stop-approval queue, plans and their settings, delegated settings. Reads and writes go
+through the same services as the API, so the service decides who may do what (P2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from prorata.api.deps import check_id
+from prorata.domain.catalog import (
+    _BOOL_SETTINGS,
+    _CHOICES,
+    _INT_SETTINGS,
+    _MONEY_SETTINGS,
+    SETTING_NAMES,
+)
+from prorata.services import catalog, delegation, invoicing, parties, payments, subscriptions
+from prorata.services.ports import Scope, UnitOfWork
+from prorata.web import queries, subview
+from prorata.web.guard import guard, guard_form, see_other, today
+from prorata.web.render import new_form_key, page, perform, read
+from prorata.web.session import Form
+
+router = APIRouter(prefix="/panel", include_in_schema=False)
+EDITABLE = ("manual_renewal_point", "auto_renewal_point", "delayed_switch_point",
+            "deletion_window_hours", "expired_renewal_days", "stopped_retention_days",
+            "grace_period_days", "upgrade_fee", "downgrade_fee", "plan_change_timing",
+            "unused_funds", "price_lock", "stop_requires_approval")
+
+
+@router.get("/billing")
+def billing(request: Request) -> Response:
+    def show(scope: Scope) -> Response:
+        customer = request.query_params.get("customer", "")[:64] or (
+            scope.party if scope.kind == "customer" else "")
+        if not customer:
+            return see_other("/panel/customers")
+        check_id(customer, "customer")
+
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            return {"customer": parties.get_customer(uow, scope, customer),
+                    "charges": parties.list_charges(uow, scope, customer, 100, None).items,
+                    "invoices": invoicing.list_invoices(uow, scope, customer, 100, None).items,
+                    "payments": payments.list_payments(uow, scope, customer, 100, None).items}
+        return page(request, "billing.html", scope=scope, **read(request, load))
+    return guard(request, show)
+
+
+@router.get("/customers")
+def customers(request: Request) -> Response:
+    def show(scope: Scope) -> Response:
+        if not scope.is_manager:
+            return see_other("/panel/billing")
+        return page(request, "customers.html", scope=scope,
+                    customers=read(request, lambda uow: queries.customer_rows(uow, scope)),
+                    resellers=read(request, lambda uow: queries.reseller_rows(uow, scope)))
+    return guard(request, show)
+
+
+@router.get("/approvals")
+def approvals(request: Request) -> Response:
+    def show(scope: Scope) -> Response:
+        day = today(request)
+
+        def load(uow: UnitOfWork) -> list[dict[str, Any]]:
+            return [subscriptions.get_subscription(uow, scope, sub_id, day) for sub_id in
+                    queries.subscription_ids(uow, scope, stop_requested=True)]
+        return page(request, "approvals.html", scope=scope, items=read(request, load),
+                    labels=subview.LABELS, key=new_form_key())
+    return guard(request, show)
+
+
+@router.get("/plans")
+def plans(request: Request) -> Response:
+    def show(scope: Scope) -> Response:
+        return page(request, "plans.html", scope=scope, plans=read(request, queries.plan_rows))
+    return guard(request, show)
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(request: Request, plan_id: str) -> Response:
+    def show(scope: Scope) -> Response:
+        check_id(plan_id, "plan")
+        plan = read(request, lambda uow: catalog.get_plan(uow, scope, plan_id))
+        return page(request, "plan.html", scope=scope, plan=plan, editable=EDITABLE,
+                    choices=_CHOICES, bools=_BOOL_SETTINGS, key=new_form_key(),
+                    saved=request.query_params.get("saved") == "1")
+    return guard(request, show)
+
+
+def _setting(name: str, raw: str) -> Any:
+    """Form text → the JSON value the plan patch expects; anything odd is passed on as text
+    so the catalog refuses it with its own message."""
+    text = raw.strip()
+    if name in _BOOL_SETTINGS:
+        return text == "on"
+    if name in _INT_SETTINGS or name == "delayed_switch_point":
+        if name == "delayed_switch_point" and text == "":
+            return None
+        return int(text) if text.isdigit() and len(text) < 10 else text
+    if name in _MONEY_SETTINGS or name in _CHOICES:
+        return text
+    return text
+
+
+def plan_patch(form: Form, plan: dict[str, Any]) -> dict[str, Any]:
+    settings = {name: _setting(name, form.get(f"set_{name}")) for name in EDITABLE
+                if name in SETTING_NAMES and (name in _BOOL_SETTINGS
+                                              or f"set_{name}" in form.names())}
+    resources = []
+    for res in plan["resources"]:
+        change: dict[str, Any] = {"id": res["id"]}
+        for field in ("price", "setup_price", "erp_price"):
+            name = f"res_{res['id']}_{field}"
+            if name in form.names():
+                value = form.get(name).strip()
+                change[field] = None if field == "erp_price" and value == "" else value
+        resources.append(change)
+    return {"name": form.get("name"), "resources": resources, "settings": settings}
+
+
+@router.post("/plans/{plan_id}")
+async def save_plan(request: Request, plan_id: str) -> Response:
+    def run(scope: Scope, form: Form) -> Response:
+        check_id(plan_id, "plan")
+        plan = read(request, lambda uow: catalog.get_plan(uow, scope, plan_id))
+        body = plan_patch(form, plan)
+        perform(request, scope, form.get("key")[:64], body,
+                lambda uow: catalog.update_plan(uow, scope, plan_id, body))
+        return see_other(f"/panel/plans/{plan_id}?saved=1")
+    return await guard_form(request, run)
+
+
+@router.get("/resellers/{reseller_id}/settings")
+def reseller_settings(request: Request, reseller_id: str) -> Response:
+    """Delegated settings (P3): each with its effective value and where it comes from; one an
+    ancestor set is read-only here."""
+    def show(scope: Scope) -> Response:
+        check_id(reseller_id, "reseller")
+        data = read(request, lambda uow: delegation.get_settings(uow, scope, reseller_id))
+        return page(request, "reseller_settings.html", scope=scope, data=data)
+    return guard(request, show)
