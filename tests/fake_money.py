@@ -12,6 +12,7 @@ from typing import Any
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.types import to_units
+from prorata.domain.errors import unknown_cursor
 from prorata.domain.invoicing import Invoice, InvoiceKind, LineRef
 from prorata.domain.model import ChargeLine, Customer, Event
 from prorata.domain.payments import PaymentRecord, Refund, RefundStatus, Session, SessionStatus
@@ -96,7 +97,7 @@ class FakeMoney:
         if starting_after is not None:
             index = next((n for n, i in enumerate(mine) if i.id == starting_after), None)
             if index is None:
-                return Page([], False)
+                raise unknown_cursor(starting_after)
             mine = mine[index + 1:]
         return Page([replace(i, line_ids=[]) for i in mine[:limit]], len(mine) > limit)
 
@@ -157,7 +158,7 @@ class FakeMoney:
         if starting_after is not None:
             index = next((n for n, p in enumerate(mine) if p["id"] == starting_after), None)
             if index is None:
-                return Page([], False)
+                raise unknown_cursor(starting_after)
             mine = mine[index + 1:]
         return Page([self._record(p) for p in mine[:limit]], len(mine) > limit)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prorata.adapters.db import mapping as m
+from prorata.domain.errors import unknown_cursor
 from prorata.services.ports import Page, Scope
 
 
@@ -47,7 +48,7 @@ class FakeNotify:
         if starting_after is not None:
             index = next((i for i, r in enumerate(rows) if r["obj"].id == starting_after), None)
             if index is None:
-                return Page([], False)
+                raise unknown_cursor(starting_after)
             rows = rows[index + 1:]
         rows = [r for r in rows if (event_type is None or r["obj"].type == event_type)
                 and (customer is None or r["obj"].customer == customer)
@@ -134,7 +135,9 @@ class FakeNotify:
                       key=lambda r: (r["seq"], r["id"]), reverse=True)
         if starting_after is not None:
             index = next((i for i, r in enumerate(rows) if r["id"] == starting_after), None)
-            rows = [] if index is None else rows[index + 1:]
+            if index is None:
+                raise unknown_cursor(starting_after)
+            rows = rows[index + 1:]
         return Page([dict(r) for r in rows[:limit]], len(rows) > limit)
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from prorata.adapters.db import mapping as m
 from prorata.domain.catalog import Plan
-from prorata.domain.errors import Conflict
+from prorata.domain.errors import Conflict, unknown_cursor
 from prorata.domain.model import ChargeLine, Customer, Operation, Subscription
 from prorata.ids import new_id
 from prorata.services.ports import DuplicateKey, Page, Scope
@@ -370,6 +370,6 @@ def _page(rows: list[Any], limit: int, starting_after: str | None, newest_first:
     if starting_after is not None:
         index = next((i for i, r in enumerate(rows) if r["obj"].id == starting_after), None)
         if index is None:
-            return Page([], False)
+            raise unknown_cursor(starting_after)
         rows = rows[index + 1:]
     return Page([r["obj"] for r in rows[:limit]], len(rows) > limit)

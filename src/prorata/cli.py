@@ -98,10 +98,13 @@ def serve(
     database = _database(migrate=True)
     key = _operator_key(demo, database)
     if demo:
-        from prorata.services.demo import load_demo
+        from prorata.services.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 
         loaded = load_demo(database, clock.today())
         console.print("Demo data loaded." if loaded else "Demo data already present.")
+        console.print(f"Control panel: http://{host}:{port}/panel/ — sign in as "
+                      + ", ".join(email for email, _ in DEMO_USERS)
+                      + f" with the password [bold]{DEMO_PASSWORD}[/bold]")
     if test_clock:
         console.print(f"Test clock on, today is {clock.today().isoformat()}")
     uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock),

@@ -77,3 +77,19 @@ def test_bad_paging_parameters(customer: TestClient, query: str) -> None:
     error = error_of(response)
     assert error["code"] == "invalid_request"
     assert error["param"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/customers/acme/charges", "/v1/subscriptions/sub-0/operations",
+    "/v1/customers/acme/invoices", "/v1/customers/acme/payments", "/v1/events"])
+def test_a_cursor_not_in_the_list_is_refused(customer: TestClient, path: str) -> None:
+    """An unknown cursor, or one from another list (here another subscription's operation),
+    answers 400 rather than an empty page that would pass for the end of the list."""
+    other = customer.get("/v1/subscriptions/sub-1/operations").json()["data"][0]["id"]
+    for cursor in ("no-such-id", other):
+        if path == "/v1/events" and cursor == other:
+            continue  # an operation id is simply unknown to the events list
+        response = customer.get(f"{path}?starting_after={cursor}")
+        assert response.status_code == 400, (path, cursor, response.json())
+        error = error_of(response)
+        assert (error["code"], error["param"]) == ("invalid_cursor", "starting_after")

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from prorata.adapters.db import Database
+from prorata.domain.errors import InvalidInput
 from prorata.domain.model import ChargeLine, Customer, LineKind, Operation, OpStatus
 from prorata.services.ports import OPERATOR, DuplicateKey, Scope
 from tests.dbfixtures import sample_subscription, seed_catalog
@@ -108,8 +109,10 @@ def test_list_lines_oldest_first_with_pagination(any_db: Db) -> None:  # SPEC B1
         assert [ln.amount for ln in first.items] == [0, 1, 2, 3] and first.has_more
         rest = uow.list_lines("acme", 4, first.items[-1].id)
         assert [ln.amount for ln in rest.items] == [4, 5, 6] and not rest.has_more
-        assert uow.list_lines("acme", 4, "ghost").items == []
-        assert uow.list_lines("ghost", 4, None) == uow.list_lines("acme", 4, "ghost")
+        with pytest.raises(InvalidInput):  # not in this list: refused, not an empty page
+            uow.list_lines("acme", 4, "ghost")
+        with pytest.raises(InvalidInput):  # another customer's line
+            uow.list_lines("other", 4, first.items[0].id)
         with pytest.raises(ValueError):
             uow.list_lines("acme", 0, None)
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
+from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Customer, Event
 from prorata.services.ports import OPERATOR, Scope
 from tests.dbfixtures import sample_subscription, seed_catalog
@@ -48,7 +51,8 @@ def test_events_are_listed_in_scope_newest_first(any_db: Any) -> None:
         assert _ids(uow.list_events(OPERATOR, 10, None, subscription="sub1")) == [stopped]
         page = uow.list_events(OPERATOR, 1, acme)
         assert _ids(page) == [beta] and page.has_more
-        assert _ids(uow.list_events(OTHER, 10, acme)) == []  # a foreign cursor finds nothing
+        with pytest.raises(InvalidInput):  # a foreign cursor is not in this list
+            uow.list_events(OTHER, 10, acme)
         assert uow.get_event(NW, beta) is None
         found = uow.get_event(NW, acme)
         assert found["event"].data == {"i": 2} and found["event"].customer == "acme"

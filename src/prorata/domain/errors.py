@@ -20,6 +20,12 @@ class InvalidInput(DomainError):
     status = 400
 
 
+def unknown_cursor(cursor: str, param: str = "starting_after") -> InvalidInput:
+    """A cursor that is not in the list (unknown, or another owner's) is the caller's mistake:
+    an empty page would look like the end of the list and hide it."""
+    return InvalidInput("invalid_cursor", f"{cursor!r} is not in this list", param)
+
+
 class OperationRefused(DomainError):
     """The operation is not available for this subscription today (SPEC S2)."""
 

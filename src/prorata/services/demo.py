@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from prorata.services import catalog, parties, rates, subscriptions
+from prorata.services import access, catalog, parties, rates, subscriptions
 from prorata.services.ports import OPERATOR
 
 M365 = [  # id, name, price, erp price
@@ -100,6 +100,16 @@ SUBSCRIPTIONS = [
 ]
 
 
+# People who sign in to the control panel: one per kind of party, so a newcomer sees the
+# operator's, a reseller's and a customer's panel. The password is public: demo data only.
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = [  # e-mail, body of POST /v1/users (no party: the operator)
+    ("operator@demo.example", {}),
+    ("northwind@demo.example", {"reseller": "northwind"}),
+    ("acme@demo.example", {"customer": "acme"}),
+]
+
+
 def load_demo(database: Any, today: date) -> bool:
     """Loads the demo data in one transaction; returns False when it is there already, so a
     restarted `serve --demo` neither fails nor duplicates anything."""
@@ -120,5 +130,8 @@ def load_demo(database: Any, today: date) -> bool:
             parties.create_customer(uow, OPERATOR, customer)
         for sub in SUBSCRIPTIONS:
             subscriptions.create_subscription(uow, OPERATOR, dict(sub), today)
+        for email, owner in DEMO_USERS:
+            access.create_user(uow, OPERATOR, {"email": email, "password": DEMO_PASSWORD,
+                                               **owner})
         uow.commit()
     return True

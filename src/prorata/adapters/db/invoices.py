@@ -25,6 +25,7 @@ from prorata.adapters.db.schema import (
     payments,
 )
 from prorata.adapters.db.session import Session, chunks, utcnow
+from prorata.domain.errors import unknown_cursor
 from prorata.domain.invoicing import Invoice, InvoiceKind, LineRef
 from prorata.domain.model import ChargeLine, Customer, Event
 from prorata.ids import new_id
@@ -132,7 +133,7 @@ class InvoiceStore(Session):
         return None if row is None else _row_to_invoice(row)
 
     def list_invoices(self, customer_id: str, limit: int, starting_after: str | None) -> Page:
-        """Keyset on the number: an unknown cursor, or another customer's, is an empty page."""
+        """Keyset on the number: an unknown cursor, or another customer's, is refused."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         owner = invoices.c.customer_id == customer_id
@@ -141,7 +142,7 @@ class InvoiceStore(Session):
             cursor = self.connection.execute(select(invoices.c.sequence).where(
                 invoices.c.id == starting_after, owner)).scalar()
             if cursor is None:
-                return Page([], False)
+                raise unknown_cursor(starting_after)
             query = query.where(invoices.c.sequence > cursor)
         rows = self.connection.execute(
             query.order_by(invoices.c.sequence).limit(limit + 1)).all()

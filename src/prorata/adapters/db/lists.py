@@ -26,7 +26,7 @@ from prorata.adapters.db.schema import (
     users,
 )
 from prorata.adapters.db.session import Session, chunks
-from prorata.domain.errors import InvalidInput
+from prorata.domain.errors import unknown_cursor
 from prorata.domain.model import ChargeLine
 from prorata.services.list_port import PageRequest
 from prorata.services.ports import Page, Scope
@@ -231,8 +231,7 @@ class ListQueries(Session):
                 query.with_only_columns(key).where(ident == cursor_id)).first()
             if found is None:
                 param = "starting_after" if forward else "ending_before"
-                raise InvalidInput("invalid_cursor", f"{cursor_id!r} is not in this list",
-                                   param)
+                raise unknown_cursor(cursor_id, param)
             cursor_key = found[0]
             if ascending:
                 query = query.where(or_(key > cursor_key,

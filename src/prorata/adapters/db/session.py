@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, Select, Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from prorata.domain.errors import unknown_cursor
 from prorata.services.ports import DuplicateKey, Page
 
 CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
@@ -126,7 +127,7 @@ class Session:
     def _page(self, query: Select[Any], table: Table, owner: Any, starting_after: str | None,
               limit: int, newest_first: bool, convert: Any) -> Page:
         """Keyset pagination on (seq, id): stable under concurrent inserts, unlike OFFSET.
-        An unknown cursor (or one of another owner) yields an empty page."""
+        An unknown cursor (or one of another owner) is refused with `invalid_cursor`."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         seq, ident = table.c.seq, table.c.id
@@ -134,7 +135,7 @@ class Session:
             cursor = self.connection.execute(
                 select(seq).where(ident == starting_after, owner)).scalar_one_or_none()
             if cursor is None:
-                return Page([], False)
+                raise unknown_cursor(starting_after)
             if newest_first:
                 query = query.where(or_(seq < cursor, and_(seq == cursor, ident < starting_after)))
             else:
