@@ -5,6 +5,7 @@ vendor; on SQLite and PostgreSQL, with two daily runs and a worker at once."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -197,3 +198,41 @@ def test_a_failed_approved_stop_leaves_the_request_waiting(database, recording):
     sub = _sub(database)
     assert (sub.status, sub.stop_request) == (Status.ACTIVE, asked["id"])
     assert _op(database, asked["id"]).status is OpStatus.WAITING_FOR_APPROVAL
+
+
+@pytest.mark.parametrize("answer", ["ok", "fail"])
+def test_a_scheduled_switch_goes_through_the_vendor(database, recording, answer):
+    # SPEC V4, V2: the end-of-cycle switch is `switching` until the vendor answers; a failure
+    # drops the scheduled switch, keeps the plan and reverses the switch's charges.
+    from prorata.domain.catalog import SwitchTarget
+
+    _shop(database, answer)
+    with database.uow() as uow:
+        basic = sample_plan()
+        gold = replace(basic.resources[0], price=Decimal("9.00"))
+        uow.add_plan(sample_plan("m365-gold", name="Gold", resources=(gold,)))
+        uow.update_plan(sample_plan(switch_to=(SwitchTarget("m365-gold", "upgrade"),)))
+        asked = subscriptions.run_operation(uow, OPERATOR, "s1", {
+            "type": "switch_plan", "plan": "m365-gold", "timing": "end_of_cycle"}, TODAY)
+        uow.commit()
+    day = _sub(database).scheduled_switch.effective_on
+    run_through(database, day)
+    assert _sub(database).status is Status.SWITCHING
+    [call] = _rows(database, schema.vendor_calls)
+    switch = _op(database, call.operation_id)
+    assert (switch.type, switch.status) == ("switch_plan", OpStatus.PROVISIONING)
+    assert switch.params["scheduled"] == asked["id"]
+    now = vendors.now_on(day)
+    poll_vendors(database, now, force=True)
+    assert poll_vendors(database, now, force=True) == 1
+    sub = _sub(database)
+    assert sub.status is Status.ACTIVE and sub.scheduled_switch is None
+    if answer == "ok":
+        assert (sub.plan, _op(database, switch.id).status) == ("m365-gold", OpStatus.COMPLETED)
+        return
+    assert (sub.plan, _op(database, switch.id).status) == ("m365-basic", OpStatus.FAILED)
+    lines = _rows(database, schema.charge_lines,
+                  schema.charge_lines.c.operation_id == switch.id)
+    assert len(lines) >= 2 and sum(Decimal(ln.amount) for ln in lines) == 0
+    run_day(database, day + timedelta(days=1))  # not tried again (its dedup key is spent)
+    assert len(_rows(database, schema.vendor_calls)) == 1
