@@ -135,3 +135,46 @@ def test_a_subscription_transitional_over_a_billing_day_is_prolonged_once_active
     clock(api, "2024-10-02")
     starts = sorted(ln["period_start"] for ln in charges(api) if ln["kind"] == "charge")
     assert starts == ["2024-08-20", "2024-09-01", "2024-10-01"]
+
+
+def _renewal_day(api):
+    """Runs the clock to the day after `expires_on`: the auto-renewal order takes effect."""
+    from datetime import date, timedelta
+
+    expires = date.fromisoformat(sub(api)["expires_on"])
+    clock(api, (expires + timedelta(days=1)).isoformat())
+    return expires
+
+
+def test_the_daily_run_renews_through_the_vendor(api):
+    # SPEC V4, S1: the scheduler's renewal is `renewing` until the worker has the answer.
+    setup_vendor(api, {"connector": "simulated", "settings": {"polls": 1}})
+    buy(api, "basic", 5)
+    work(api, rounds=2)
+    expires = _renewal_day(api)
+    assert sub(api)["status"] == "renewing"
+    assert "subscription_renewed" not in event_types(api)
+    assert work(api, rounds=2) == 1
+    renewed = sub(api)
+    assert renewed["status"] == "active" and renewed["expires_on"] > expires.isoformat()
+    assert "subscription_renewed" in event_types(api)
+
+
+def test_a_renewal_the_vendor_refuses_is_reversed_and_expires(api):
+    # SPEC V2 for a renewal (docs/design/vendors.md): order dropped, charge reversed, expired.
+    from datetime import date, timedelta
+
+    setup_vendor(api, {"connector": "simulated",
+                       "settings": {"polls": 1, "fail": ["renew"], "message": "no stock"}})
+    buy(api, "basic", 5)
+    work(api, rounds=2)
+    expires = _renewal_day(api)
+    renewal = next(o for o in history(api) if o["type"] == "renew")
+    assert renewal["status"] == "provisioning"
+    assert work(api, rounds=2) == 1
+    failed = next(o for o in history(api) if o["id"] == renewal["id"])
+    assert failed["error"] == {"code": "vendor_failed", "message": "no stock"}
+    assert _net(api, renewal["id"]) == 0
+    clock(api, (expires + timedelta(days=2)).isoformat())
+    assert sub(api)["status"] == "expired"
+    assert date.fromisoformat(sub(api)["expires_on"]) == expires

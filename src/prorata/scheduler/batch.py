@@ -19,6 +19,7 @@ from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
 from prorata.domain.model import LineKind, Operation, Subscription
 from prorata.ids import new_id
+from prorata.services import vendors
 
 
 class LostRace(Exception):
@@ -77,6 +78,7 @@ class Encoded:
     op_updates: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
     subs: dict[tuple[str, ...], list[tuple[Any, ...]]] = field(default_factory=dict)
+    routed: list[Any] = field(default_factory=list)  # vendor calls (services.vendors_daily)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -100,6 +102,8 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]
                 ops.append(_operation_row(codec, op, customer, stamp))
                 counts[op.type] = counts.get(op.type, 0) + 1
             op_id = op.id if op is not None else None
+            if decision.routed is not None:
+                out.routed.append(decision.routed)
             for ln in decision.lines:
                 lines.append((make_id("ln"), customer, original.id, op_id,
                               LineKind(ln.kind).value, ln.resource, ln.description,
@@ -145,4 +149,8 @@ def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]] | E
         # No column changed still bumps the version: a concurrent run must see the row taken.
         if writer.update_subscriptions(cols, rows) != len(rows):
             raise LostRace("a subscription changed while the batch was decided")
+    for routed in batch.routed:  # V4: rare; a batch routing nothing sends nothing more
+        vendors.store(uow, routed, today)
+    if batch.routed:
+        batch.counts["vendor_calls"] = len(batch.routed)
     return dict(batch.counts)

@@ -41,7 +41,7 @@ from prorata.adapters.db.session import utcnow
 from prorata.domain.catalog import Plan
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
 from prorata.domain.engine import run_day as decide_day
-from prorata.domain.model import Customer, Subscription
+from prorata.domain.model import TRANSITIONAL, Customer, Subscription
 from prorata.ids import new_id
 from prorata.scheduler import restrictions as party_rules
 from prorata.scheduler.balances import RunBalances
@@ -52,6 +52,7 @@ from prorata.scheduler.leases import LEASE, Claim, Leases
 from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.scheduler.usage import charge_usage
 from prorata.services import invoicing
+from prorata.services.vendors_daily import DailyRouter
 
 log = logging.getLogger(__name__)
 BATCH = 5000  # subscriptions per transaction: fewer commits and customer reads, ~30 MB
@@ -74,25 +75,31 @@ class DayContext:
         self.is_restricted: Callable[[Customer, Plan], bool] = party_rules.for_day(conn)  # P6
         self.plan_for = party_rules.plans_for_day(conn, self.plans)  # P3: a subtree's grace
         self.codec = Codec(conn.dialect)  # one per run: it remembers parsed JSON texts
+        self.router = DailyRouter()  # V4: reads the products only if something is routed
 
 
 def _decide(shared: DayContext, sub: Subscription, customer: Customer,
-            balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id) -> list[Any]:
+            balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id,
+            conn: Any = None) -> list[Any]:
+    from prorata.domain.engine import Decision
+    from prorata.domain.engine.common import copy_sub
+
+    if sub.status in TRANSITIONAL:  # busy with its vendor: the outcome schedules it again
+        return [Decision(copy_sub(sub, due_on=None), None)]
     plan = shared.plan_for(sub.plan, customer)
     ctx = Context(today=shared.day, subscription=sub, plan=plan, customer=customer,
                   actor=SYSTEM, new_id=make_id, plans=shared.plans, rates=shared.rates,
                   restricted=shared.is_restricted(customer, plan),
                   balance=balances.get(customer.id))
     decisions = decide_day(ctx)
+    if decisions:  # V4: renewals and switches taking effect go through the connector
+        decisions = shared.router.route(conn, sub, decisions, shared.plans, customer)
     if customer.id in balances:  # later subscriptions of the batch see these charges
         balances[customer.id] -= sum((ln.amount for d in decisions for ln in d.lines),
                                      Decimal(0))
     if decisions:
         return decisions
     # Nothing to do after all (a rule changed since due_on was computed): move it on.
-    from prorata.domain.engine import Decision
-    from prorata.domain.engine.common import copy_sub
-
     later = copy_sub(sub)
     nxt = due_on(sub, plan)
     later.due_on = nxt if nxt is not None and nxt > shared.day else None
@@ -131,7 +138,8 @@ class _Run:
         subs = load_subscriptions(conn, shared.codec, ids, shared.day)
         custs = load_customers(conn, shared.codec, {s.customer for s in subs})
         balances = self.balances.for_customers(conn, custs)
-        return [(s, _decide(shared, s, custs[s.customer], balances, self.ids)) for s in subs]
+        return [(s, _decide(shared, s, custs[s.customer], balances, self.ids, conn))
+                for s in subs]
 
     def write(self, uow: Any, decided: _Decided) -> Counter[str]:
         counts = write_batch(uow, decided.batch, self.shared.day)

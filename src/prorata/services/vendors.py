@@ -96,18 +96,12 @@ def build_request(sub: Subscription, plan: Plan, customer: Customer, op_id: str,
         attributes=dict(sub.attributes), params=dict(params))
 
 
-def route(uow: UnitOfWork, before: Subscription | None, decision: Decision, plan: Plan,
-          customer: Customer) -> Routed | None:
-    """Before the decision is stored: None when the vendor is not involved or completed at
-    once; otherwise the decision is made transitional and the deferred events held back."""
-    op = decision.operation
-    if op is None or op.status is not OpStatus.COMPLETED or op.type not in VERBS:
-        return None
-    product = uow.get_product(plan.product) or {}
+def ask_now(product: dict[str, Any], request: VendorRequest) -> \
+        tuple[str, dict[str, Any], Outcome | None, int]:
+    """The connector's answer known without I/O (None: the worker must call), with the
+    connector's name, its settings and the time limit in hours."""
     name = product.get("vendor") or "instant"
     settings = dict(product.get("vendor_settings") or {})
-    sub = decision.subscription
-    request = build_request(sub, plan, customer, op.id, op.type, op.params)
     try:
         _, hours = registry.split_settings(settings)
         answer = registry.build(name, settings).immediate(request)
@@ -116,12 +110,36 @@ def route(uow: UnitOfWork, before: Subscription | None, decision: Decision, plan
         outcome, hours = Outcome.failed(f"the connector {name!r} is not installed"), 1
     except Exception as exc:  # a connector that raises fails its operation, with the reason
         outcome, hours = Outcome.failed(f"the connector failed: {exc}"[:MAX_MESSAGE]), 1
+    return name, settings, outcome, hours
+
+
+def verb_type(op_type: str) -> str | None:
+    """The operation type whose verb the vendor is asked for: an approval completes a stop."""
+    if op_type == "approve":
+        return "stop"
+    return op_type if op_type in VERBS else None
+
+
+def route(uow: UnitOfWork, before: Subscription | None, decision: Decision, plan: Plan,
+          customer: Customer) -> Routed | None:
+    """Before the decision is stored: None when the vendor is not involved or completed at
+    once; otherwise the decision is made transitional and the deferred events held back."""
+    op = decision.operation
+    kind = None if op is None else verb_type(op.type)
+    if op is None or op.status is not OpStatus.COMPLETED or kind is None:
+        return None
+    sub = decision.subscription
+    request = build_request(sub, plan, customer, op.id, kind, op.params)
+    name, settings, outcome, hours = ask_now(uow.get_product(plan.product) or {}, request)
     if outcome is not None and outcome.state == COMPLETED:
         return None
     if before is None:  # a purchase: nothing stood before it
         before = copy_sub(sub, status=Status.DELETED)
+    if op.type == "approve":  # the stop request completes with the vendor (apply_success)
+        decision.op_updates = [u for u in decision.op_updates
+                               if u.operation_id != op.params.get("stop")]
     target = sub.status
-    sub.status = TRANSITIONAL_OF[op.type]
+    sub.status = TRANSITIONAL_OF[kind]
     op.status = OpStatus.PROVISIONING
     decision.events = [e for e in decision.events if e.type not in DEFERRED_EVENTS]
     return Routed(op.id, before, name, settings, request, target, hours,
@@ -150,6 +168,11 @@ def apply_success(uow: UnitOfWork, operation_id: str, before: Subscription,
         return
     sub.status = target_status
     op.status = OpStatus.COMPLETED
+    stop_request = op.params.get("stop") if op.type == "approve" else None
+    request_op = uow.get_operation(stop_request) if isinstance(stop_request, str) else None
+    if request_op is not None:  # an approved stop: the request is carried out now
+        request_op.status = OpStatus.COMPLETED
+        uow.update_operation(request_op)
     plan = uow.get_plan(sub.plan)
     if plan is not None:  # the daily run skipped it while transitional: schedule it again
         sub.due_on = due_on(sub, plan)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from prorata.domain.catalog import Plan
 from prorata.domain.errors import EXCHANGE_RATE_MISSING, OperationRefused
@@ -102,6 +102,7 @@ class Decision:
     quote: list[ChargeLine] | None = None                  # shown; defaults to `lines`
     op_updates: list[OpUpdate] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)  # stored with the decision (outbox)
+    routed: Any = None  # services.vendors.Routed: the daily run's vendor call to write
 
     @property
     def shown(self) -> list[ChargeLine]:
