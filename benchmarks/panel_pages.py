@@ -48,7 +48,7 @@ def main() -> None:
             token = csrf(browser.get("/panel/subscriptions/s-acme").text)
             quote = {"csrf": token, "type": "change_resources", "res_seats": "9"}
             pages = {
-                "subscriptions list (100 shown)": lambda: browser.get("/panel/subscriptions"),
+                "subscriptions list (1 page)": lambda: browser.get("/panel/subscriptions"),
                 "subscription page": lambda: browser.get("/panel/subscriptions/s-acme"),
                 "live quote": lambda: browser.post("/panel/subscriptions/s-acme/quote",
                                                    data=quote),

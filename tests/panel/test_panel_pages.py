@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from markupsafe import escape
+
 from tests.e2e.lifecycle import ok
 from tests.panel.world import csrf, offered, post_form
 
@@ -74,11 +78,18 @@ def test_offered_operations_equal_available_operations(world):
 
 
 def test_unavailable_operations_carry_the_engines_message(world):
-    # SPEC S2: each unavailable operation is explained by the code the engine refuses with.
-    page = world("customer").get(SUB).text
+    # SPEC S2: each unavailable operation is explained by the view's own map: the engine's
+    # code and message, and when a closed window opens.
+    client = world("customer")
+    view = ok(client.get("/v1/subscriptions/s-acme"))["unavailable_operations"]
+    page = client.get(SUB).text
     assert 'data-unavailable="activate" data-code="subscription_not_stopped"' in page
     assert 'data-unavailable="renew" data-code="not_in_renewal_window"' in page
-    assert "renewal opens 30 days before expiry" in page
+    for op, refusal in view.items():
+        assert f'data-unavailable="{op}" data-code="{refusal["code"]}"' in page
+        assert str(escape(refusal["message"])) in page
+    opens = date.fromisoformat(view["renew"]["opens_on"])
+    assert f"opens on {opens.day} {opens:%b %Y}</span>" in page
 
 
 def test_resource_table_order_and_costs(world):
@@ -201,7 +212,9 @@ def test_transitional_status_spins_refreshes_and_offers_nothing(world, e2e_datab
     client = world("customer")
     page = client.get(SUB).text
     assert 'class="spinner"' in page and 'http-equiv="refresh"' in page
-    assert offered(page) == set() == set(ok(client.get("/v1/subscriptions/s-acme"))[
-        "available_operations"])
-    assert page.count('data-code="subscription_busy"') == 7
+    view = ok(client.get("/v1/subscriptions/s-acme"))
+    assert offered(page) == set() == set(view["available_operations"])
+    # S2: every operation is refused as busy, each listed once from the view's map.
+    assert {r["code"] for r in view["unavailable_operations"].values()} == {"subscription_busy"}
+    assert page.count('data-code="subscription_busy"') == len(view["unavailable_operations"])
     assert 'http-equiv="refresh"' not in client.get("/panel/subscriptions/s-rival").text

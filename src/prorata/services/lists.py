@@ -90,6 +90,7 @@ FILTERS: dict[str, dict[str, Filter]] = {
         "status": _enum_filter("in this status (SPEC S1)", [s.value for s in Status]),
         "expires_before": _date_filter("expiring (last day of service) before this date"),
         "auto_renew": Filter("auto-renewal on or off", {"type": "boolean"}, _flag),
+        "stop_requested": Filter("a stop waits for approval (S9)", {"type": "boolean"}, _flag),
     },
     "plans": {"product": _id_filter("plans of this product"),
               "billing_type": _enum_filter("of this billing type",

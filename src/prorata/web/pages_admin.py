@@ -17,9 +17,17 @@ from prorata.domain.catalog import (
     _MONEY_SETTINGS,
     SETTING_NAMES,
 )
-from prorata.services import catalog, delegation, invoicing, parties, payments, subscriptions
+from prorata.services import (
+    catalog,
+    delegation,
+    invoicing,
+    lists,
+    parties,
+    payments,
+    subscriptions,
+)
 from prorata.services.ports import Scope, UnitOfWork
-from prorata.web import queries, subview
+from prorata.web import listing, subview
 from prorata.web.guard import guard, guard_form, see_other, today
 from prorata.web.render import new_form_key, page, perform, read
 from prorata.web.session import Form
@@ -54,9 +62,16 @@ def customers(request: Request) -> Response:
     def show(scope: Scope) -> Response:
         if not scope.is_manager:
             return see_other("/panel/billing")
-        return page(request, "customers.html", scope=scope,
-                    customers=read(request, lambda uow: queries.customer_rows(uow, scope)),
-                    resellers=read(request, lambda uow: queries.reseller_rows(uow, scope)))
+        params = listing.params_of(request, ())
+
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            found = listing.fetch(uow, scope, "customers", params, "/panel/customers")
+            # A reseller's own row is not a sub-reseller; customers only have no resellers.
+            below = [r for r in listing.fetch(uow, scope, "resellers", {}, "",
+                                              size=lists.MAX_LIMIT).items
+                     if r["id"] != scope.party] if scope.kind != "customer" else []
+            return {"customers": found.items, "found": found, "resellers": below}
+        return page(request, "customers.html", scope=scope, **read(request, load))
     return guard(request, show)
 
 
@@ -65,10 +80,16 @@ def approvals(request: Request) -> Response:
     def show(scope: Scope) -> Response:
         day = today(request)
 
-        def load(uow: UnitOfWork) -> list[dict[str, Any]]:
-            return [subscriptions.get_subscription(uow, scope, sub_id, day) for sub_id in
-                    queries.subscription_ids(uow, scope, stop_requested=True)]
-        return page(request, "approvals.html", scope=scope, items=read(request, load),
+        params = listing.params_of(request, ())
+
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            # Each waiting stop needs its approve/reject offer (S2): one page, not the lot.
+            found = listing.fetch(uow, scope, "subscriptions", params, "/panel/approvals",
+                                  {"stop_requested": "true"})
+            return {"found": found, "items": [
+                subscriptions.get_subscription(uow, scope, sub["id"], day)
+                for sub in found.items]}
+        return page(request, "approvals.html", scope=scope, **read(request, load),
                     labels=subview.LABELS, key=new_form_key())
     return guard(request, show)
 
@@ -76,7 +97,10 @@ def approvals(request: Request) -> Response:
 @router.get("/plans")
 def plans(request: Request) -> Response:
     def show(scope: Scope) -> Response:
-        return page(request, "plans.html", scope=scope, plans=read(request, queries.plan_rows))
+        params = listing.params_of(request, ())
+        found = read(request, lambda uow: listing.fetch(uow, scope, "plans", params,
+                                                        "/panel/plans"))
+        return page(request, "plans.html", scope=scope, plans=found.items, found=found)
     return guard(request, show)
 
 

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 
 from prorata.api.deps import check_id
 from prorata.domain.errors import DomainError, InvalidInput, NotFound
-from prorata.services import subscriptions
+from prorata.services import lists, subscriptions
 from prorata.services.ports import Scope, UnitOfWork
-from prorata.web import queries, subview
+from prorata.web import listing, subview
 from prorata.web.guard import guard, guard_form, see_other, today
 from prorata.web.render import new_form_key, page, perform, read
 from prorata.web.session import Form
@@ -31,26 +31,28 @@ def _plan(uow: UnitOfWork, plan_id: str) -> Any:
 
 @router.get("/subscriptions")
 def subscription_list(request: Request) -> Response:
+    """One page of list items, not one `get_subscription` each: the S2 maps need every row's
+    plan, reseller rules and rates, so the row offers only Manage (the page has the rest)."""
     def show(scope: Scope) -> Response:
-        filters = {k: request.query_params.get(k, "")[:64] for k in FILTERS}
-        day = today(request)
+        params = listing.params_of(request, FILTERS)
 
-        def load(uow: UnitOfWork) -> list[dict[str, Any]]:
-            out = []
-            for sub_id in queries.subscription_ids(
-                    uow, scope, status=filters["status"], customer=filters["customer"],
-                    plan=filters["plan"]):
-                sub = subscriptions.get_subscription(uow, scope, sub_id, day)
-                plan = _plan(uow, sub["plan"])
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            found = listing.fetch(uow, scope, "subscriptions", params, "/panel/subscriptions")
+            plans: dict[str, Any] = {}
+            items = []
+            for sub in found.items:
+                if sub["plan"] not in plans:
+                    plans[sub["plan"]] = _plan(uow, sub["plan"])
+                plan = plans[sub["plan"]]
                 tbl = subview.table(plan, sub["period"], sub["resources"], sub["prices"])
-                out.append({"sub": sub, "plan": plan, "primary": tbl.primary})
-            return out
+                items.append({"sub": sub, "plan": plan, "primary": tbl.primary})
+            offered = (listing.fetch(uow, scope, "plans", {}, "", size=lists.MAX_LIMIT).items
+                       if scope.is_manager else [])
+            return {"items": items, "found": found, "plans": offered}
 
-        items = read(request, load)
-        plans = read(request, queries.plan_rows)
-        return page(request, "subscriptions.html", scope=scope, items=items, filters=filters,
-                    plans=plans, statuses=["active", "stopped", "expired", "deleted"],
-                    labels=subview.LABELS, key=new_form_key())
+        return page(request, "subscriptions.html", scope=scope, **read(request, load),
+                    filters={k: params.get(k, "") for k in FILTERS},
+                    statuses=["active", "stopped", "expired", "deleted"], labels=subview.LABELS)
     return guard(request, show)
 
 
@@ -64,7 +66,7 @@ def _details(request: Request, scope: Scope, sub_id: str) -> dict[str, Any]:
         history = subscriptions.list_operations(uow, scope, sub_id, 50, None).items
         return {"sub": sub, "plan": plan, "history": history,
                 "table": subview.table(plan, sub["period"], sub["resources"], sub["prices"]),
-                "unavailable": subview.explanations(uow, scope, sub, day)}
+                "unavailable": subview.explanations(sub)}
     return read(request, load)  # type: ignore[no-any-return]
 
 
@@ -88,7 +90,7 @@ def operation_page(request: Request, sub_id: str, op: str) -> Response:
         data = _details(request, scope, sub_id)
         sub = data["sub"]
         if op not in sub["available_operations"]:
-            message = next((m for o, _, m in data["unavailable"] if o == op),
+            message = next((m for o, _, m, _ in data["unavailable"] if o == op),
                            f"{subview.LABELS.get(op, op)} is not available now")
             raise InvalidInput("operation_not_available", message, "type")
         params = {k: request.query_params.get(k, "")[:64] for k in ("period", "plan", "timing")}

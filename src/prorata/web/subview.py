@@ -15,12 +15,9 @@ from prorata.domain.catalog import MONTHLY_TYPES, Plan, Resource, display_order
 from prorata.domain.errors import DomainError
 from prorata.domain.model import TRANSITIONAL
 from prorata.domain.money import format_amount, round_money
-from prorata.services import subscriptions
-from prorata.services.ports import Scope, UnitOfWork
 
 # The operations a customer works with, in the order seed 004 presents them. Manager-only
 # ones (approve, reject) and the ones tied to a pending order are offered only when available.
-EXPLAINED = ("change_resources", "renew", "prolong", "switch_plan", "stop", "activate", "delete")
 LABELS = {
     "change_resources": "Change resources", "renew": "Renew", "prolong": "Prolong",
     "switch_plan": "Switch plan", "stop": "Stop", "activate": "Activate",
@@ -92,19 +89,20 @@ def table(plan: Plan, period: str | None, amounts: dict[str, int],
                  locked=plan.settings.price_lock)
 
 
-def explanations(uow: UnitOfWork, scope: Scope, sub: dict[str, Any],
-                 today: date) -> list[tuple[str, str, str]]:
-    """(operation, code, message) for each operation of seed 004 that is not available."""
-    out = []
-    for op in EXPLAINED:
-        if op in sub["available_operations"]:
-            continue
-        try:
-            subscriptions.run_operation(uow, scope, sub["id"], {"type": op, "preview": True},
-                                        today)
-        except DomainError as exc:
-            out.append((op, exc.code, exc.message))
-    return out
+def when(refusal: dict[str, Any]) -> str:
+    """S2: "opens on 5 Aug 2025" for a window not yet open, "closed on ..." for a past one."""
+    for key, verb in (("opens_on", "opens"), ("closes_on", "closed")):
+        if refusal.get(key):
+            day = date.fromisoformat(refusal[key])
+            return f"{verb} on {day.day} {day:%b %Y}"
+    return ""
+
+
+def explanations(sub: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(operation, code, message, when) for each operation the view says is unavailable, as
+    the engine refuses it: the view's own map (S2), no second explanation table, no preview."""
+    return [(op, r["code"], r["message"], when(r))
+            for op, r in sub["unavailable_operations"].items()]
 
 
 def transitional(sub: dict[str, Any]) -> bool:

@@ -156,6 +156,9 @@ class ListQueries(Session):
             q = q.where(s.period_end.is_not(None), s.period_end <= f["expires_before"])
         if "auto_renew" in f:
             q = q.where(s.auto_renew == f["auto_renew"])
+        if "stop_requested" in f:
+            q = q.where(s.stop_request.is_not(None) if f["stop_requested"]
+                        else s.stop_request.is_(None))
         return _Listing(q, s.id, s.id, False, m.row_to_subscription)
 
     def _plans(self, scope: Scope, f: dict[str, Any]) -> _Listing:
