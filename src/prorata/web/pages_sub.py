@@ -31,16 +31,18 @@ def _plan(uow: UnitOfWork, plan_id: str) -> Any:
 
 @router.get("/subscriptions")
 def subscription_list(request: Request) -> Response:
-    """One page of list items, not one `get_subscription` each: the S2 maps need every row's
-    plan, reseller rules and rates, so the row offers only Manage (the page has the rest)."""
+    """One page of the API's list; each row's quick actions come from its own S2 map
+    (`get_subscription`), so a page of 50 rows is 50 views, never the whole list."""
     def show(scope: Scope) -> Response:
         params = listing.params_of(request, FILTERS)
+        day = today(request)
 
         def load(uow: UnitOfWork) -> dict[str, Any]:
             found = listing.fetch(uow, scope, "subscriptions", params, "/panel/subscriptions")
             plans: dict[str, Any] = {}
             items = []
-            for sub in found.items:
+            for row in found.items:
+                sub = subscriptions.get_subscription(uow, scope, row["id"], day)
                 if sub["plan"] not in plans:
                     plans[sub["plan"]] = _plan(uow, sub["plan"])
                 plan = plans[sub["plan"]]
@@ -52,7 +54,8 @@ def subscription_list(request: Request) -> Response:
 
         return page(request, "subscriptions.html", scope=scope, **read(request, load),
                     filters={k: params.get(k, "") for k in FILTERS},
-                    statuses=["active", "stopped", "expired", "deleted"], labels=subview.LABELS)
+                    statuses=["active", "stopped", "expired", "deleted"], labels=subview.LABELS,
+                    key=new_form_key())
     return guard(request, show)
 
 
