@@ -218,3 +218,14 @@ def test_transitional_status_spins_refreshes_and_offers_nothing(world, e2e_datab
     assert {r["code"] for r in view["unavailable_operations"].values()} == {"subscription_busy"}
     assert page.count('data-code="subscription_busy"') == len(view["unavailable_operations"])
     assert 'http-equiv="refresh"' not in client.get("/panel/subscriptions/s-rival").text
+
+
+def test_list_quick_actions_follow_available_operations(world):
+    # SPEC S2: the list's quick actions are the row's own available operations.
+    page = world("customer").get("/panel/subscriptions").text
+    available = set(api_sub(world)["available_operations"])
+    row = page[page.index('data-sub="s-acme"'):]
+    row = row[:row.index("</tr>")]
+    assert ('name="type" value="change_resources"' in row) == ("change_resources" in available)
+    for op in ("renew", "stop", "activate"):
+        assert (f"/panel/subscriptions/s-acme/do/{op}" in row) == (op in available), op
