@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from prorata.api import schemas_out
+from prorata.api import schemas_out, schemas_writes
 from prorata.domain.engine.availability import OPERATIONS
 
 REF = "#/components/schemas/{model}"
+RESPONSES = {**schemas_out.RESPONSES, **schemas_writes.RESPONSES}
 WRITES = ("post", "put", "patch")
 PUBLIC = {"/healthz", "/v1/login", "/v1/logout"}  # answer without a key
 IDEMPOTENCY = {
@@ -55,7 +56,7 @@ def enrich(doc: dict[str, Any]) -> dict[str, Any]:
     for path, operations in doc.get("paths", {}).items():
         for method, op in operations.items():
             responses = op.setdefault("responses", {})
-            model = schemas_out.RESPONSES.get((method, path))
+            model = RESPONSES.get((method, path))
             if model is not None:
                 ok = responses.setdefault("200", {"description": "Successful Response"})
                 ok["content"] = {"application/json": {"schema": _add_model(doc, model)}}

@@ -32,7 +32,8 @@ def get_invoice(request: Request, scope: Caller, invoice_id: str) -> dict[str, A
 
 @router.get("/invoices/{invoice_id}/pdf", summary="The invoice as a PDF document",
             response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}, "description": "the PDF"}})
+            responses={200: {"content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}, "description": "the PDF"}})
 def get_invoice_pdf(request: Request, scope: Caller, invoice_id: str) -> Response:
     check_id(invoice_id, "invoice")
     invoice = read(request, lambda uow: invoicing.get_invoice(uow, scope, invoice_id))
