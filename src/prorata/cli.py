@@ -88,6 +88,9 @@ def serve(
     = False,
     worker: Annotated[bool, typer.Option(help="Also run the background worker (vendor calls,"
                                          " deliveries, refunds) in this process")] = True,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Server processes; the scheduler and the background worker "
+        "run in one of them")] = 1,
 ) -> None:
     """Serve the API and run the scheduler and the background worker in one process."""
     import uvicorn
@@ -95,6 +98,9 @@ def serve(
     from prorata.api import create_app
 
     clock, test_clock = _clock()
+    if workers > 1 and test_clock:
+        # The test clock lives in one process's memory: several could not agree on the day.
+        raise typer.BadParameter("--workers must be 1 with PRORATA_TEST_CLOCK")
     database = _database(migrate=True)
     key = _operator_key(demo, database)
     if demo:
@@ -107,8 +113,35 @@ def serve(
                       + f" with the password [bold]{DEMO_PASSWORD}[/bold]")
     if test_clock:
         console.print(f"Test clock on, today is {clock.today().isoformat()}")
+    if workers > 1:
+        _serve_workers(database, key, demo, worker, workers, host, port)
+        return
     uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock),
                            run_worker=worker), host=host, port=port)
+
+
+def _serve_workers(database: Any, key: str, demo: bool, worker: bool, workers: int,
+                   host: str, port: int) -> None:
+    """uvicorn's supervisor; each process builds its app in `prorata.serve.app_factory`."""
+    import tempfile
+
+    import uvicorn
+
+    from prorata import serve as served
+
+    database.dispose()  # the children open their own pools
+    if key:
+        os.environ["PRORATA_OPERATOR_KEY"] = key
+    os.environ[served.DEMO_ENV] = "1" if demo else "0"
+    os.environ[served.WORKER_ENV] = "1" if worker else "0"
+    lock = os.path.join(tempfile.gettempdir(), f"prorata-serve-{os.getpid()}.lock")
+    os.environ[served.LOCK_ENV] = lock
+    try:
+        uvicorn.run("prorata.serve:app_factory", factory=True, workers=workers,
+                    host=host, port=port)
+    finally:
+        if os.path.exists(lock):
+            os.unlink(lock)
 
 
 @app.command()

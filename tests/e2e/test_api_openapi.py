@@ -63,3 +63,17 @@ def test_request_bodies_are_described(openapi: dict[str, dict[str, object]]) -> 
     customer = schemas["CustomerIn"]["properties"]  # type: ignore[index]
     assert {"id", "name", "reseller", "billing_day", "currency", "inn", "group",
             "credit_limit"} <= set(customer)
+
+
+def test_login_documents_the_throttle(openapi: dict[str, object]) -> None:
+    # issue 13 / SPEC security throttle: POST /v1/login answers 429 too_many_attempts with
+    # Retry-After; the document says so, and only there
+    paths: dict[str, dict[str, dict[str, object]]] = openapi["paths"]  # type: ignore[assignment]
+    responses: dict[str, dict[str, object]] = paths["/v1/login"]["post"]["responses"]  # type: ignore[assignment]
+    throttled = responses["429"]
+    assert "too_many_attempts" in str(throttled["description"])
+    assert "Retry-After" in throttled["headers"]  # type: ignore[operator]
+    assert "application/json" in throttled["content"]  # type: ignore[operator]
+    others = [(p, m) for p, ops in paths.items() for m, o in ops.items()
+              if "429" in o.get("responses", {}) and (p, m) != ("/v1/login", "post")]  # type: ignore[attr-defined]
+    assert others == []

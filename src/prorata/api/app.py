@@ -55,11 +55,13 @@ def _scheduler_loop(database: Any, clock: Clock, stop: threading.Event) -> None:
 
 
 def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
-               gateways: Gateways | None = None, *, run_worker: bool = True) -> FastAPI:
+               gateways: Gateways | None = None, *, run_worker: bool = True,
+               run_scheduler: bool = True) -> FastAPI:
     """`gateways`: the installed payment gateways, built by the CLI from the environment;
     by default every plugin with an empty configuration (the `test` gateway on only with the
     test clock). Without the test clock the scheduler and the background worker (vendor
-    calls, deliveries, refunds) run in threads beside the API, unless `run_worker` is off."""
+    calls, deliveries, refunds) run in threads beside the API, unless `run_scheduler` or
+    `run_worker` is off (`serve --workers N` runs them in one process only, prorata.serve)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -69,8 +71,10 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
             # background work in rounds through POST /v1/test/worker.
             scheduler.run_through(database, clock.today())
         else:
-            threads = [threading.Thread(target=_scheduler_loop, args=(database, clock, stop),
-                                        name="prorata-scheduler", daemon=True)]
+            if run_scheduler:
+                threads.append(threading.Thread(
+                    target=_scheduler_loop, args=(database, clock, stop),
+                    name="prorata-scheduler", daemon=True))
             if run_worker:
                 threads.append(threading.Thread(
                     target=run_forever, args=(database, clock, app.state.gateways, stop),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -64,14 +65,25 @@ def credential(request: Request,
     return cookie or None
 
 
-def caller(request: Request, secret: Annotated[str | None, Depends(credential)]) -> Scope:
-    """Runs before the body is validated, so an anonymous caller learns nothing about it."""
+def caller(request: Request,
+           secret: Annotated[str | None, Depends(credential)]) -> Iterator[Scope]:
+    """Runs before the body is validated, so an anonymous caller learns nothing about it.
+    The key is looked up in a read-only unit of work that stays open for the request: `read`
+    and `write` carry on in it (one connection, one unit of work per request, issue 13), and
+    it is closed here at the latest, whatever the handler did."""
     if secret is None:
         raise Unauthenticated("authentication_required",
                               "Send Authorization: Bearer <api key>")
     resolver: KeyResolver = request.app.state.keys
-    with request.app.state.database.uow(read_only=True) as uow:
-        return resolver.resolve_scope(uow, secret)
+    uow = request.app.state.database.uow(read_only=True)
+    uow.__enter__()
+    request.state.uow = uow
+    try:
+        scope = resolver.resolve_scope(uow, secret)
+        yield scope
+    finally:
+        request.state.uow = None
+        uow.__exit__(None, None, None)
 
 
 Caller = Annotated[Scope, Depends(caller)]
@@ -130,15 +142,20 @@ def _replay(record: dict[str, Any], fingerprint: str) -> JSONResponse:
 
 
 def write(request: Request, scope: Scope, body: Any,
-          action: Callable[[UnitOfWork], dict[str, Any]]) -> JSONResponse:
+          action: Callable[[UnitOfWork], dict[str, Any]], *,
+          preview: bool = False) -> JSONResponse:
     """One transaction: look up the idempotency key, run the use case, store its answer beside
     the write, commit. Only successes are recorded: a refused request changed nothing, so
-    repeating it is already safe and lets the client fix its input and retry with the key."""
+    repeating it is already safe and lets the client fix its input and retry with the key.
+    A `preview` (stores nothing) without a key is a read: no write lock (issue 13); with a
+    key it is recorded like any answer, so a replay still answers the same."""
     key = _idempotency_key(request)
+    if preview and key is None:
+        return JSONResponse(read(request, action))
     fingerprint = _fingerprint(request, body)
     database = request.app.state.database
     try:
-        with database.uow() as uow:
+        with unit_of_work(request) as uow:
             if key is not None:
                 record = uow.get_idempotent(scope, key)
                 if record is not None:
@@ -159,9 +176,29 @@ def write(request: Request, scope: Scope, body: Any,
     return JSONResponse(result)
 
 
+@contextmanager
+def unit_of_work(request: Request, *, read_only: bool = False) -> Iterator[Any]:
+    """The request's unit of work: the one `caller` opened to find the key, else a new one.
+    A write turns it into a write transaction first (on SQLite `BEGIN IMMEDIATE` on the same
+    connection: a read-then-write transaction begun deferred could fail with
+    SQLITE_BUSY_SNAPSHOT, see database.py); a read stays in the key lookup's snapshot."""
+    uow = getattr(request.state, "uow", None)
+    if uow is None:
+        with request.app.state.database.uow(read_only=read_only) as fresh:
+            yield fresh
+        return
+    request.state.uow = None  # taken: a second use in the request opens its own
+    try:
+        if not read_only:
+            uow.begin_write()
+        yield uow
+    finally:
+        uow.__exit__(None, None, None)
+
+
 def read(request: Request, action: Callable[[UnitOfWork], Any]) -> Any:
     """Reads run in a unit of work that is never committed: a read cannot change anything."""
-    with request.app.state.database.uow(read_only=True) as uow:
+    with unit_of_work(request, read_only=True) as uow:
         result = action(uow)
     if isinstance(result, Page):
         return {"object": "list", "data": result.items, "has_more": result.has_more}

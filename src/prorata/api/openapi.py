@@ -29,6 +29,14 @@ ERRORS = {
     "404": "no such resource, or one outside the caller's scope (SPEC P2)",
     "409": "refused by a rule (SPEC S2 codes), a conflict, or an Idempotency-Key reused",
 }
+THROTTLED = {  # answered by POST /v1/login only (the throttle of failed sign-ins)
+    ("post", "/v1/login"): {
+        "description": "too_many_attempts: too many failed sign-ins for this user or address; "
+                       "retry after the seconds in `Retry-After`",
+        "headers": {"Retry-After": {"description": "seconds to wait before the next attempt",
+                                    "schema": {"type": "integer", "minimum": 1}}},
+    },
+}
 
 
 def _add_model(doc: dict[str, Any], model: type[BaseModel]) -> dict[str, str]:
@@ -65,6 +73,10 @@ def enrich(doc: dict[str, Any]) -> dict[str, Any]:
                 if status == "401" and path in PUBLIC:
                     continue
                 responses.setdefault(status, {"description": text, "content": {
+                    "application/json": {"schema": error}}})
+            throttled = THROTTLED.get((method, path))
+            if throttled is not None:
+                responses.setdefault("429", {**throttled, "content": {
                     "application/json": {"schema": error}}})
             if method in WRITES:
                 params = op.setdefault("parameters", [])

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 def create_subscription(request: Request, scope: Caller, body: SubscriptionIn) -> JSONResponse:
     data, day = dump(body), today(request)
     return write(request, scope, data,
-                 lambda uow: subscriptions.create_subscription(uow, scope, data, day))
+                 lambda uow: subscriptions.create_subscription(uow, scope, data, day),
+                 preview=data.get("preview") is True)
 
 
 @router.get("/{sub_id}", summary="Get a subscription with its available operations")
@@ -44,7 +45,8 @@ def run_operation(request: Request, scope: Caller, sub_id: str,
     check_id(sub_id, "subscription")
     data, day = dump(body), today(request)
     return write(request, scope, data,
-                 lambda uow: subscriptions.run_operation(uow, scope, sub_id, data, day))
+                 lambda uow: subscriptions.run_operation(uow, scope, sub_id, data, day),
+                 preview=data.get("preview") is True)
 
 
 @router.get("/{sub_id}/operations", summary="Change history, newest first")

@@ -74,6 +74,17 @@ class Session:
         finally:
             conn.close()
 
+    def begin_write(self) -> None:
+        """Ends the read-only transaction (nothing to keep) and begins a writing one on the
+        same connection: a request that looked up its key and now writes keeps one pooled
+        connection instead of taking a second (issue 13)."""
+        conn = self.connection
+        conn.rollback()
+        if self._read_only:
+            conn.execution_options(prorata_read_only=False)
+            self._read_only = False
+        conn.begin()
+
     def commit(self) -> None:
         """Later statements autobegin a new transaction, so the unit of work stays usable. A
         deferred reference (an operation or line whose subscription was never written) fails

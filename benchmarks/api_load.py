@@ -1,0 +1,212 @@
+"""API latency under a fixed request rate (issue 13), on SQLite and PostgreSQL.
+
+Starts `prorata serve` (one process, test clock: no background threads) on a fresh database,
+creates a catalog, a customer and SUBS subscriptions, then for each kind of request sends a
+fixed rate for a fixed time, open-loop: request i is due at t0 + i/rate whatever happened to
+the others, and its latency counts from that due time (no coordinated omission). In-flight
+requests are bounded (MAX_IN_FLIGHT); a request due when the bound is reached is counted as
+dropped. Prints p50/p90/p99 (medians over RUNS runs), and the saturation throughput of
+GET /v1/subscriptions/{id} against the bare /healthz floor measured in the same run.
+
+    python benchmarks/api_load.py [--rate 200] [--seconds 5] [--runs 3] [--db sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+KEY = "bench-operator-key"
+SUBS = 50
+MAX_IN_FLIGHT = 256
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "prorata_bench_api"
+
+
+def _pg_url() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    return f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PRORATA_DATABASE_URL": url, "PRORATA_OPERATOR_KEY": KEY,
+           "PRORATA_TEST_CLOCK": "2024-08-20"}
+    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "prorata"), "serve",
+                             "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def seed(base: str) -> None:
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as c:
+        def ok(r: httpx.Response) -> None:
+            assert r.status_code == 200, r.text
+
+        ok(c.post("/v1/products", json={"id": "m365", "name": "M365", "vendor": "instant"}))
+        ok(c.post("/v1/plans", json={
+            "id": "basic", "product": "m365", "name": "Basic", "billing_type": "monthly",
+            "currency": "USD", "periods": ["P1Y"], "switch_to": [], "settings": {},
+            "resources": [{"id": "seats", "name": "Licenses", "primary": True, "priority": 0,
+                           "included": 0, "min": 1, "max": 100000, "price": "6.00",
+                           "setup_price": "0"}]}))
+        ok(c.post("/v1/customers", json={"id": "acme", "name": "Acme", "billing_day": 1,
+                                          "currency": "USD"}))
+        for i in range(SUBS):
+            ok(c.post("/v1/subscriptions", json={"id": f"sub{i}", "customer": "acme",
+                                                  "plan": "basic", "resources": {"seats": 10}}))
+
+
+Request = Callable[[httpx.AsyncClient, int], Any]
+
+
+def kinds() -> dict[str, Request]:
+    seats = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
+    return {
+        "healthz": lambda c, i: c.get("/healthz"),
+        "get": lambda c, i: c.get(f"/v1/subscriptions/sub{i % SUBS}"),
+        "preview": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations",
+                                       json=seats),
+        # Up then down by one seat, each subscription in turn: a real write every time.
+        "write": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations", json={
+            "type": "change_resources", "resources": {"seats": 11 + (i // SUBS) % 2}}),
+    }
+
+
+async def fixed_rate(base: str, send: Request, rate: float, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = dropped = 0
+    in_flight = 0
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                 headers={"Authorization": f"Bearer {KEY}"}) as client:
+        async def one(i: int, due: float) -> None:
+            nonlocal errors, in_flight
+            try:
+                response = await send(client, i)
+                if response.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            finally:
+                in_flight -= 1
+            latencies.append(time.perf_counter() - due)
+
+        tasks = []
+        t0 = time.perf_counter() + 0.05
+        for i in range(int(rate * seconds)):
+            due = t0 + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if in_flight >= MAX_IN_FLIGHT:
+                dropped += 1
+                continue
+            in_flight += 1
+            tasks.append(asyncio.create_task(one(i, due)))
+        await asyncio.gather(*tasks)
+    ordered = sorted(latencies) or [float("nan")]
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    return {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "errors": errors,
+            "dropped": dropped}
+
+
+async def saturation(base: str, send: Request, seconds: float, concurrency: int = 16) -> float:
+    """Closed loop, `concurrency` clients as fast as the server answers: requests/s."""
+    done = 0
+    stop = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 headers={"Authorization": f"Bearer {KEY}"}) as client:
+        async def loop(offset: int) -> None:
+            nonlocal done
+            i = offset
+            while time.perf_counter() < stop:
+                try:
+                    if (await send(client, i)).status_code == 200:
+                        done += 1
+                except httpx.HTTPError:
+                    pass
+                i += concurrency
+        start = time.perf_counter()
+        await asyncio.gather(*(loop(k) for k in range(concurrency)))
+    return done / (time.perf_counter() - start)
+
+
+def bench(db: str, args: argparse.Namespace, port: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db" if db == "sqlite" else _pg_url()
+        proc = start_server(url, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            seed(base)
+            runs: dict[str, list[dict[str, Any]]] = {}
+            floors: list[tuple[float, float]] = []
+            for _ in range(args.runs):
+                for name, send in kinds().items():
+                    runs.setdefault(name, []).append(
+                        asyncio.run(fixed_rate(base, send, args.rate, args.seconds)))
+                floor = asyncio.run(saturation(base, kinds()["healthz"], args.seconds / 2))
+                get = asyncio.run(saturation(base, kinds()["get"], args.seconds / 2))
+                floors.append((floor, get))
+            print(f"\n{db}: {args.rate:.0f} req/s for {args.seconds:.0f} s, medians of "
+                  f"{args.runs} runs, load average {os.getloadavg()[0]:.2f}")
+            for name, results in runs.items():
+                med = {k: statistics.median(r[k] for r in results)
+                       for k in ("p50", "p90", "p99")}
+                errs = sum(r["errors"] for r in results)
+                drops = sum(r["dropped"] for r in results)
+                print(f"  {name:8} p50 {med['p50']:7.1f} ms  p90 {med['p90']:7.1f} ms  "
+                      f"p99 {med['p99']:7.1f} ms  errors {errs}  dropped {drops}")
+            floor = statistics.median(f for f, _ in floors)
+            get = statistics.median(g for _, g in floors)
+            print(f"  saturation (16 connections): healthz {floor:.0f}/s, GET {get:.0f}/s, "
+                  f"ratio {get / floor:.2f}")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--port", type=int, default=8791)
+    args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for db in args.db.split(","):
+        bench(db, args, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Issue 13: one unit of work (one pooled connection) per request; reads and previews never
+take the write lock (no `BEGIN IMMEDIATE` on SQLite); writes still do, and a preview sent with
+an Idempotency-Key is still recorded and replayed (SPEC S12)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from tests.e2e.lifecycle import buy, ok, op, seats_plan, setup
+
+
+@contextmanager
+def watch(api: TestClient) -> Iterator[dict[str, Any]]:
+    """Counts pool checkouts and collects the statements the app's engine sends."""
+    engine = api.app.state.database.engine  # type: ignore[attr-defined]
+    seen: dict[str, Any] = {"checkouts": 0, "sql": []}
+
+    def checkout(*_: Any) -> None:
+        seen["checkouts"] += 1
+
+    def statement(_conn: Any, _cur: Any, sql: str, *_: Any) -> None:
+        seen["sql"].append(sql.strip().upper())
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "before_cursor_execute", statement)
+
+
+def _world(api: TestClient) -> None:
+    setup(api, seats_plan("basic", "monthly", "6.00"))
+    buy(api, "basic", 10)
+
+
+def _history(api: TestClient) -> int:
+    return len(ok(api.get("/v1/subscriptions/sub1/operations"))["data"])
+
+
+def test_get_is_one_read_only_unit_of_work(api: TestClient) -> None:
+    # issue 13: the key lookup and the read share one connection and one transaction
+    _world(api)
+    with watch(api) as seen:
+        ok(api.get("/v1/subscriptions/sub1"))
+    assert seen["checkouts"] == 1
+    assert "BEGIN IMMEDIATE" not in seen["sql"]
+
+
+def test_preview_is_read_only_and_stores_nothing(api: TestClient) -> None:
+    # issue 13 + SPEC S11: a preview answers the quote in a read-only transaction
+    _world(api)
+    before = _history(api)
+    with watch(api) as seen:
+        quote = ok(op(api, {"type": "change_resources", "resources": {"seats": 12},
+                            "preview": True}))
+    assert quote["preview"] is True and quote["lines"]
+    assert seen["checkouts"] == 1
+    assert "BEGIN IMMEDIATE" not in seen["sql"]
+    assert _history(api) == before
+
+
+def test_write_is_one_unit_of_work_with_the_write_lock(api: TestClient, db_kind: str) -> None:
+    # issue 13: the write upgrades the request's unit of work on the same connection
+    _world(api)
+    before = _history(api)
+    with watch(api) as seen:
+        ok(op(api, {"type": "change_resources", "resources": {"seats": 12}}))
+    assert seen["checkouts"] == 1
+    if db_kind == "sqlite":
+        assert seen["sql"].count("BEGIN IMMEDIATE") == 1
+    assert _history(api) == before + 1
+
+
+def test_preview_with_a_key_is_replayed(api: TestClient) -> None:
+    # SPEC S12: with an Idempotency-Key a preview is answered again from the record
+    _world(api)
+    body = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
+    headers = {"Idempotency-Key": "preview-1"}
+    first = api.post("/v1/subscriptions/sub1/operations", json=body, headers=headers)
+    again = api.post("/v1/subscriptions/sub1/operations", json=body, headers=headers)
+    assert ok(first) == ok(again)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert first.headers.get("Idempotent-Replayed") is None
+
+
+def test_refused_key_leaves_no_connection_behind(client_factory: Any, db_kind: str) -> None:
+    # issue 13: a request that fails in the key lookup still returns its connection
+    client = client_factory(db_kind, key="not-a-key")
+    engine = client.app.state.database.engine
+    for _ in range(3):
+        assert client.get("/v1/subscriptions/sub1").status_code == 401
+    assert engine.pool.checkedout() == 0
+
+
+def test_404_after_the_key_leaves_no_connection_behind(api: TestClient) -> None:
+    # issue 13: a handler that fails before reading still closes the request's unit of work
+    _world(api)
+    engine = api.app.state.database.engine  # type: ignore[attr-defined]
+    assert api.get("/v1/subscriptions/nope").status_code == 404
+    assert api.get("/v1/subscriptions/bad%00id").status_code == 404
+    assert engine.pool.checkedout() == 0
