@@ -113,8 +113,10 @@ def test_a_customers_week(server, api, browser, shots):
 
     # Renew in the window: closed now (and explained), open 30 days before expiry.
     page.goto(f"{server}/panel/subscriptions/s-week")
-    assert "renewal opens 30 days before expiry" in page.locator(
-        '[data-unavailable="renew"]').inner_text()
+    why = ok(mine.get("/v1/subscriptions/s-week"))["unavailable_operations"]["renew"]
+    shown = page.locator('[data-unavailable="renew"]').inner_text()
+    assert why["code"] == "not_in_renewal_window" and why["opens_on"] == "2025-07-20"
+    assert why["message"] in shown and "opens on 20 Jul 2025" in shown  # SPEC S2
     ok(api.post("/v1/test/clock", json={"date": "2025-07-25"}))
     page.reload()
     check_offer(page, mine, "s-week")
