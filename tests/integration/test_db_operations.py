@@ -11,6 +11,7 @@ from sqlalchemy import JSON, literal, select
 from prorata.adapters.db import Database
 from prorata.adapters.db.schema import operations, subscriptions
 from prorata.adapters.db.session import utcnow
+from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Operation, OpStatus
 from prorata.services.ports import DuplicateKey
 from tests.dbfixtures import sample_subscription, seed_catalog
@@ -115,7 +116,8 @@ def test_list_operations_newest_first_with_pagination(any_db: Db) -> None:  # SP
             cursor = page.items[-1].id
         assert seen == expected and pages == 3
         assert uow.list_operations("sub1", 8, None).has_more is False
-        assert uow.list_operations("other", 3, None) == uow.list_operations("sub1", 3, "ghost")
+        with pytest.raises(InvalidInput):  # a cursor not in this list is refused
+            uow.list_operations("sub1", 3, "ghost")
         assert uow.list_operations("other", 3, None).items == []
 
 

@@ -233,7 +233,8 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
             uow.commit()
     except IntegrityError:
         pass  # a concurrent run marked the day first
-    return {"day": day.isoformat(), "due": leases.claimed, **dict(totals)}
+    # A process that found every batch taken by others did 0 subscriptions: say so.
+    return {"day": day.isoformat(), "due": leases.claimed, "subscriptions": 0, **dict(totals)}
 
 
 def _release(leases: Leases) -> None:
