@@ -28,6 +28,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fresh import fresh_database  # benchmarks/fresh.py, beside this script
+
 from prorata.adapters.db import Database
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.schema import customers, plans, products, subscriptions
@@ -175,17 +177,8 @@ def run_processes(url: str, processes: int, pin: bool) -> dict[str, Any]:
                        for k in outs[0]["report"] if k not in ("day", "due")}}
 
 
-def _fresh(kind: str, tmp: Path) -> tuple[str, Any]:
-    if kind == "sqlite":
-        path = tmp / "bench.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", None
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.dbfixtures import create_pg_database
-
-    name, url = create_pg_database("prorata_bench")
-    return url, name
+def _fresh(kind: str, tmp: Path) -> tuple[str, str | None]:
+    return fresh_database(kind, tmp, "bench.db")
 
 
 def bench(kind: str, n: int, runs: int, processes: int = 1,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from fresh import fresh_database  # benchmarks/fresh.py, beside this script
 from sqlalchemy import insert
 
 from prorata.adapters.db import Database
@@ -32,16 +32,7 @@ CALLS = 500
 
 
 def _fresh(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        path = tmp / "security.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", None
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.dbfixtures import create_pg_database
-
-    name, url = create_pg_database("prorata_bench")
-    return url, name
+    return fresh_database(kind, tmp, "security.db")
 
 
 def seed(database: Database, failures: int) -> None:

@@ -25,6 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from fresh import fresh_database  # benchmarks/fresh.py, beside this script
 from sqlalchemy import func, select
 
 from prorata.adapters.db import Database
@@ -94,16 +95,7 @@ def worker(url: str) -> None:
 
 
 def _fresh(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        path = tmp / "vendors.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", None
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.dbfixtures import create_pg_database
-
-    name, url = create_pg_database("prorata_bench")
-    return url, name
+    return fresh_database(kind, tmp, "vendors.db")
 
 
 def run(kind: str, n: int, processes: int, latency_ms: int, tmp: Path) -> float:

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
+from fresh import fresh_database  # benchmarks/fresh.py, beside this script
 
 from prorata.adapters.db import Database
 from prorata.domain.model import Customer, Event
@@ -87,16 +88,7 @@ def seed(database: Database, n: int, url: str) -> None:
 
 
 def _fresh(kind: str, tmp: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        path = tmp / "webhooks.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", None
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.dbfixtures import create_pg_database
-
-    name, url = create_pg_database("prorata_bench")
-    return url, name
+    return fresh_database(kind, tmp, "webhooks.db")
 
 
 def bench(kind: str, n: int, runs: int, senders: int) -> list[tuple[float, float]]:
