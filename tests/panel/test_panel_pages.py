@@ -86,10 +86,29 @@ def test_unavailable_operations_carry_the_engines_message(world):
     assert 'data-unavailable="activate" data-code="subscription_not_stopped"' in page
     assert 'data-unavailable="renew" data-code="not_in_renewal_window"' in page
     for op, refusal in view.items():
+        if op in ("approve", "reject"):
+            continue  # a manager's decision: see the next test
         assert f'data-unavailable="{op}" data-code="{refusal["code"]}"' in page
         assert str(escape(refusal["message"])) in page
     opens = date.fromisoformat(view["renew"]["opens_on"])
     assert f"opens on {opens.day} {opens:%b %Y}</span>" in page
+
+
+def test_each_party_sees_only_operations_it_could_ever_have(world):
+    # SPEC S9, S2: approve/reject are a manager's; the customer's page does not list them as
+    # unavailable (noise), the reseller's page still explains why they are not offered now.
+    view = api_sub(world)["unavailable_operations"]
+    assert {"approve", "reject"} <= set(view)
+    customer = world("customer").get(SUB).text
+    assert 'data-unavailable="approve"' not in customer
+    assert 'data-unavailable="reject"' not in customer
+    assert 'data-unavailable="activate"' in customer
+    reseller = world("reseller").get(SUB).text
+    for op in ("approve", "reject"):
+        assert f'data-unavailable="{op}" data-code="nothing_to_approve"' in reseller
+    # A hand-typed step URL for a manager operation is still refused with a message.
+    typed = world("customer").get(f"{SUB}/do/approve")
+    assert typed.status_code == 400 and "not available" in typed.text
 
 
 def test_resource_table_order_and_costs(world):
@@ -216,7 +235,8 @@ def test_transitional_status_spins_refreshes_and_offers_nothing(world, e2e_datab
     assert offered(page) == set() == set(view["available_operations"])
     # S2: every operation is refused as busy, each listed once from the view's map.
     assert {r["code"] for r in view["unavailable_operations"].values()} == {"subscription_busy"}
-    assert page.count('data-code="subscription_busy"') == len(view["unavailable_operations"])
+    # The customer's page leaves out approve/reject (S9: never a customer's).
+    assert page.count('data-code="subscription_busy"') == len(view["unavailable_operations"]) - 2
     assert 'http-equiv="refresh"' not in client.get("/panel/subscriptions/s-rival").text
 
 

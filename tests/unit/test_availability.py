@@ -195,3 +195,13 @@ def test_c5_monthly_types_are_charged_on_the_billing_day_whole_period_types_are_
     long_term = Sim(make_plan("long_term"), date(2024, 8, 20))
     long_term.advance(date(2024, 11, 1))
     assert len(long_term.lines) == 1
+
+
+def test_operations_for_a_customer_leave_out_the_managers_decisions():
+    # SPEC S9: approving or rejecting a stop is a manager's; a customer could never have them,
+    # so a screen for a customer does not list them as unavailable.
+    from prorata.domain.engine import MANAGER_OPERATIONS, operations_for
+    assert set(operations_for(True)) == set(OPERATIONS)
+    assert set(operations_for(False)) == set(OPERATIONS) - {"approve", "reject"}
+    assert MANAGER_OPERATIONS == {"approve", "reject"}
+    assert list(operations_for(False)) == [op for op in OPERATIONS if op in operations_for(False)]

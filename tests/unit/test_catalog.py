@@ -280,3 +280,36 @@ def test_patch_plan_changes_prices_and_keeps_the_rest():
     with pytest.raises(InvalidInput) as err:
         patch_plan(plan, {"resources": [{"id": "nope", "price": "1"}]})
     assert err.value.code == "unknown_resource"
+
+
+# --- the public settings API the panel's plan form uses -----------------------------------
+
+_EXAMPLES = {"whole": [0, 7], "optional_whole": [None, 3], "flag": [True, False],
+             "optional_flag": [None, True], "money": ["1.50", "0"]}
+_WRONG = {"whole": "seven", "optional_whole": -1, "flag": "yes", "optional_flag": "no",
+          "money": "cheap", "choice": "nonsense"}
+
+
+def test_every_setting_has_a_kind_that_build_settings_agrees_with():
+    # SPEC C7: setting_kind says what a setting takes; build_settings (the one judge) accepts
+    # every value of that kind and refuses a value of another.
+    from prorata.domain.catalog import (
+        SETTING_KINDS,
+        SETTING_NAMES,
+        build_settings,
+        setting_choices,
+        setting_kind,
+    )
+    for name in SETTING_NAMES:
+        kind = setting_kind(name)
+        assert kind in SETTING_KINDS, name
+        values = list(setting_choices(name)) if kind == "choice" else _EXAMPLES[kind]
+        assert values, name
+        assert (kind == "choice") == bool(setting_choices(name)), name
+        for value in values:
+            build_settings({name: value})
+        with pytest.raises(InvalidInput):
+            build_settings({name: _WRONG[kind]})
+    with pytest.raises(InvalidInput) as refused:
+        setting_kind("_BOOL_SETTINGS")
+    assert refused.value.code == "unknown_setting"

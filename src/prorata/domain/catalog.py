@@ -116,6 +116,33 @@ _CHOICES = {"plan_change_timing": ("immediate", "end_of_cycle"),
             "payg_rating": ("internal", "external"),
             "expired_renewal_mode": tuple(m.value for m in RenewalMode)}
 SETTING_NAMES = tuple(f.name for f in fields(PlanSettings))
+SETTING_KINDS = ("whole", "optional_whole", "flag", "optional_flag", "money", "choice")
+
+
+def setting_kind(name: str) -> str:
+    """The kind of value a plan setting (C7) takes, so a form or a client can offer the right
+    control without copying the rule book: "whole" (a whole number >= 0), "optional_whole"
+    (the same or none), "flag" (true or false), "optional_flag" (the same or none), "money"
+    (a decimal string) or "choice" (one of `setting_choices(name)`). `build_settings` stays
+    the one judge of a value; this only says what it expects. An unknown name is refused."""
+    if name not in SETTING_NAMES:
+        raise InvalidInput("unknown_setting", f"unknown plan setting {name!r}", name)
+    if name in _INT_SETTINGS:
+        return "whole"
+    if name == "delayed_switch_point":
+        return "optional_whole"
+    if name in _BOOL_SETTINGS:
+        return "flag"
+    if name == "refund_on_stop":
+        return "optional_flag"
+    if name in _MONEY_SETTINGS:
+        return "money"
+    return "choice"
+
+
+def setting_choices(name: str) -> tuple[str, ...]:
+    """The values a "choice" setting accepts, in the order a form lists them; () otherwise."""
+    return _CHOICES.get(name, ())
 
 
 def _int_setting(name: str, raw: Any) -> int:

@@ -10,13 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from prorata.api.deps import check_id
-from prorata.domain.catalog import (
-    _BOOL_SETTINGS,
-    _CHOICES,
-    _INT_SETTINGS,
-    _MONEY_SETTINGS,
-    SETTING_NAMES,
-)
+from prorata.domain.catalog import setting_choices, setting_kind
 from prorata.services import (
     catalog,
     delegation,
@@ -110,30 +104,28 @@ def plan_page(request: Request, plan_id: str) -> Response:
         check_id(plan_id, "plan")
         plan = read(request, lambda uow: catalog.get_plan(uow, scope, plan_id))
         return page(request, "plan.html", scope=scope, plan=plan, editable=EDITABLE,
-                    choices=_CHOICES, bools=_BOOL_SETTINGS, key=new_form_key(),
+                    kinds={n: setting_kind(n) for n in EDITABLE},
+                    choices={n: setting_choices(n) for n in EDITABLE}, key=new_form_key(),
                     saved=request.query_params.get("saved") == "1")
     return guard(request, show)
 
 
 def _setting(name: str, raw: str) -> Any:
-    """Form text → the JSON value the plan patch expects; anything odd is passed on as text
-    so the catalog refuses it with its own message."""
-    text = raw.strip()
-    if name in _BOOL_SETTINGS:
+    """Form text → the JSON value the plan patch expects, by the domain's `setting_kind`;
+    anything odd is passed on as text so the catalog refuses it with its own message."""
+    text, kind = raw.strip(), setting_kind(name)
+    if kind == "flag":
         return text == "on"
-    if name in _INT_SETTINGS or name == "delayed_switch_point":
-        if name == "delayed_switch_point" and text == "":
-            return None
+    if kind == "optional_whole" and text == "":
+        return None
+    if kind in ("whole", "optional_whole"):
         return int(text) if text.isdigit() and len(text) < 10 else text
-    if name in _MONEY_SETTINGS or name in _CHOICES:
-        return text
     return text
 
 
 def plan_patch(form: Form, plan: dict[str, Any]) -> dict[str, Any]:
     settings = {name: _setting(name, form.get(f"set_{name}")) for name in EDITABLE
-                if name in SETTING_NAMES and (name in _BOOL_SETTINGS
-                                              or f"set_{name}" in form.names())}
+                if setting_kind(name) == "flag" or f"set_{name}" in form.names()}
     resources = []
     for res in plan["resources"]:
         change: dict[str, Any] = {"id": res["id"]}

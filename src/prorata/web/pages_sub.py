@@ -69,7 +69,7 @@ def _details(request: Request, scope: Scope, sub_id: str) -> dict[str, Any]:
         history = subscriptions.list_operations(uow, scope, sub_id, 50, None).items
         return {"sub": sub, "plan": plan, "history": history,
                 "table": subview.table(plan, sub["period"], sub["resources"], sub["prices"]),
-                "unavailable": subview.explanations(sub)}
+                "unavailable": subview.explanations(sub, scope.is_manager)}
     return read(request, load)  # type: ignore[no-any-return]
 
 

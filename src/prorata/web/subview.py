@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from prorata.domain.catalog import MONTHLY_TYPES, Plan, Resource, display_order
+from prorata.domain.engine import operations_for
 from prorata.domain.errors import DomainError
 from prorata.domain.model import TRANSITIONAL
 from prorata.domain.money import format_amount, round_money
@@ -98,11 +99,14 @@ def when(refusal: dict[str, Any]) -> str:
     return ""
 
 
-def explanations(sub: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+def explanations(sub: dict[str, Any], is_manager: bool) -> list[tuple[str, str, str, str]]:
     """(operation, code, message, when) for each operation the view says is unavailable, as
-    the engine refuses it: the view's own map (S2), no second explanation table, no preview."""
+    the engine refuses it: the view's own map (S2), no second explanation table, no preview.
+    Only the operations this party could ever have (`operations_for`): a customer is not told
+    every day why it cannot approve its own stop."""
+    possible = operations_for(is_manager)
     return [(op, r["code"], r["message"], when(r))
-            for op, r in sub["unavailable_operations"].items()]
+            for op, r in sub["unavailable_operations"].items() if op in possible]
 
 
 def transitional(sub: dict[str, Any]) -> bool:

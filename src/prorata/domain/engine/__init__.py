@@ -8,10 +8,12 @@ from typing import Any
 
 from prorata.domain.engine import changes, lifecycle, switching
 from prorata.domain.engine.availability import (
+    MANAGER_OPERATIONS,
     OPERATIONS,
     Refusal,
     availability,
     available_operations,
+    operations_for,
     refusal,
     unavailable_operations,
 )
@@ -61,7 +63,8 @@ def decide(ctx: Context, body: dict[str, Any]) -> Decision:
 
 
 __all__ = [
-    "OPERATIONS", "SYSTEM", "Actor", "Context", "Decision", "OpUpdate", "RateTable",
+    "MANAGER_OPERATIONS", "OPERATIONS", "SYSTEM", "Actor", "Context", "Decision", "OpUpdate",
+    "RateTable",
     "Refusal", "SystemActor", "availability", "available_operations", "decide", "due_on",
-    "purchase", "refusal", "run_day", "unavailable_operations",
+    "operations_for", "purchase", "refusal", "run_day", "unavailable_operations",
 ]

@@ -17,6 +17,14 @@ from prorata.domain.model import TRANSITIONAL, Status
 OPERATIONS = ("change_resources", "renew", "prolong", "switch_plan", "stop", "activate",
               "delete", "change_renewal_options", "cancel_switch", "approve", "reject")
 RESTRICTED_OPERATIONS = frozenset({"change_resources", "renew", "switch_plan"})  # P6
+MANAGER_OPERATIONS = frozenset({"approve", "reject"})  # S9: a manager's decision on a stop
+
+
+def operations_for(is_manager: bool) -> tuple[str, ...]:
+    """The operations a party of this kind could ever be offered, in OPERATIONS order: a
+    customer never approves or rejects its own stop (S9), so a screen that explains what is
+    unavailable leaves those out for customers instead of explaining them every day."""
+    return tuple(op for op in OPERATIONS if is_manager or op not in MANAGER_OPERATIONS)
 
 
 @dataclass(frozen=True, slots=True)
