@@ -19,9 +19,10 @@ from prorata.services import (
     parties,
     payments,
     subscriptions,
+    usage,
 )
 from prorata.services.ports import Scope, UnitOfWork
-from prorata.web import listing, subview
+from prorata.web import consumption, listing, subview
 from prorata.web.guard import guard, guard_form, see_other, today
 from prorata.web.render import new_form_key, page, perform, read
 from prorata.web.session import Form
@@ -46,7 +47,9 @@ def billing(request: Request) -> Response:
             return {"customer": parties.get_customer(uow, scope, customer),
                     "charges": parties.list_charges(uow, scope, customer, 100, None).items,
                     "invoices": invoicing.list_invoices(uow, scope, customer, 100, None).items,
-                    "payments": payments.list_payments(uow, scope, customer, 100, None).items}
+                    "payments": payments.list_payments(uow, scope, customer, 100, None).items,
+                    "usage": consumption.chart(
+                        usage.customer_consumption(uow, scope, customer)["data"])}
         return page(request, "billing.html", scope=scope, **read(request, load))
     return guard(request, show)
 

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 
 from prorata.api.deps import check_id
 from prorata.domain.errors import DomainError, InvalidInput, NotFound
-from prorata.services import lists, subscriptions
+from prorata.services import lists, subscriptions, usage
 from prorata.services.ports import Scope, UnitOfWork
-from prorata.web import listing, subview
+from prorata.web import consumption, listing, subview
 from prorata.web.guard import guard, guard_form, see_other, today
 from prorata.web.render import new_form_key, page, perform, read
 from prorata.web.session import Form
@@ -67,7 +67,9 @@ def _details(request: Request, scope: Scope, sub_id: str) -> dict[str, Any]:
         sub = subscriptions.get_subscription(uow, scope, sub_id, day)
         plan = _plan(uow, sub["plan"])
         history = subscriptions.list_operations(uow, scope, sub_id, 50, None).items
-        return {"sub": sub, "plan": plan, "history": history,
+        rows = (usage.subscription_consumption(uow, scope, sub_id)["data"]
+                if sub["billing_type"] == "payg" else [])
+        return {"sub": sub, "plan": plan, "history": history, "usage": consumption.chart(rows),
                 "table": subview.table(plan, sub["period"], sub["resources"], sub["prices"]),
                 "unavailable": subview.explanations(sub, scope.is_manager)}
     return read(request, load)  # type: ignore[no-any-return]

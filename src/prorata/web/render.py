@@ -19,12 +19,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from prorata.domain.errors import DomainError
 from prorata.services.ports import DuplicateKey, Scope, UnitOfWork
+from prorata.web.consumption import CATEGORY_LABELS
 from prorata.web.session import csrf_token
 
 HERE = Path(__file__).parent
 env = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 env.globals["label"] = lambda code: str(code).replace("_", " ").capitalize()
+env.globals["cat_label"] = lambda code: CATEGORY_LABELS.get(str(code), str(code))
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
