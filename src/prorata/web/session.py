@@ -77,6 +77,10 @@ class Form:
         found = self._values.get(name)
         return found[0] if found else default
 
+    def all(self, name: str) -> list[str]:
+        """Every value sent under `name` (a group of checkboxes), in order."""
+        return list(self._values.get(name, []))
+
     def with_prefix(self, prefix: str) -> dict[str, str]:
         return {k[len(prefix):]: v[0] for k, v in self._values.items()
                 if k.startswith(prefix) and v}
