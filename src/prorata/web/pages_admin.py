@@ -155,10 +155,61 @@ async def save_plan(request: Request, plan_id: str) -> Response:
 
 @router.get("/resellers/{reseller_id}/settings")
 def reseller_settings(request: Request, reseller_id: str) -> Response:
-    """Delegated settings (P3): each with its effective value and where it comes from; one an
-    ancestor set is read-only here."""
+    """Delegated settings (P3): each with its effective value and where it comes from, and a
+    form for the reseller's own; one an ancestor set has no input here (read-only)."""
     def show(scope: Scope) -> Response:
         check_id(reseller_id, "reseller")
-        data = read(request, lambda uow: delegation.get_settings(uow, scope, reseller_id))
-        return page(request, "reseller_settings.html", scope=scope, data=data)
+
+        def load(uow: UnitOfWork) -> dict[str, Any]:
+            data = delegation.get_settings(uow, scope, reseller_id)
+            listed = listing.fetch(uow, scope, "plans", {}, "", size=lists.MAX_LIMIT).items
+            return {"data": data, "plans": priority_rows(data, listed)}
+        return page(request, "reseller_settings.html", scope=scope, key=new_form_key(),
+                    saved=request.query_params.get("saved") == "1", **read(request, load))
     return guard(request, show)
+
+
+def priority_rows(data: dict[str, Any], plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """R1: one row per plan in scope, plus any plan a priority names that is not listed."""
+    own = data["own"].get("recommendation_priorities") or {}
+    effective = data["effective"]["recommendation_priorities"]["value"] or {}
+    rows = [{"id": p["id"], "name": p["name"]} for p in plans]
+    rows += [{"id": pid, "name": pid} for pid in sorted({*own, *effective})
+             if pid not in {r["id"] for r in rows}]
+    return [{**r, "own": own.get(r["id"]), "effective": effective.get(r["id"])} for r in rows]
+
+
+def _whole(text: str) -> Any:
+    """A whole number from form text, or the text itself for the service to refuse."""
+    digits = text[1:] if text.startswith("-") else text
+    return int(text) if digits.isdigit() and len(digits) < 10 else text
+
+
+def settings_body(form: Form) -> dict[str, Any]:
+    """The PUT body from the form. A setting with no field in the form (read-only: set above)
+    is left out; an empty one is unset. Values go to the service as typed where they are not
+    clean, so it refuses them with its own message; a field for a read-only setting (a
+    tampered form) reaches the service too, which refuses it (`setting_delegated`)."""
+    names, body = form.names(), dict[str, Any]()
+    if "groups" in names:
+        groups = [g.strip() for g in form.get("groups").split(",") if g.strip()]
+        body["stop_requires_approval_groups"] = groups or None
+    if "grace_period_days" in names:
+        text = form.get("grace_period_days").strip()
+        body["grace_period_days"] = _whole(text) if text else None
+    if "priorities" in names:
+        chosen = {k: _whole(v.strip()) for k, v in form.with_prefix("prio_").items()
+                  if v.strip()}
+        body["recommendation_priorities"] = chosen or None
+    return body
+
+
+@router.post("/resellers/{reseller_id}/settings")
+async def save_reseller_settings(request: Request, reseller_id: str) -> Response:
+    def run(scope: Scope, form: Form) -> Response:
+        check_id(reseller_id, "reseller")
+        body = settings_body(form)
+        perform(request, scope, form.get("key")[:64], body,
+                lambda uow: delegation.put_settings(uow, scope, reseller_id, body))
+        return see_other(f"/panel/resellers/{reseller_id}/settings?saved=1")
+    return await guard_form(request, run)
