@@ -126,3 +126,23 @@ def test_the_delivery_log_of_an_endpoint(world):
     assert f'data-delivery="{delivery["id"]}" data-delivery-status="succeeded"' in page
     assert page.count("data-delivery=") == 1  # rival's stop is not nw's event (P2)
     assert "Subscription stopped" in page
+
+
+def test_new_forms_need_a_session_and_their_csrf_token(world):
+    # U1: nobody signed in is sent to sign in; a form without the panel's token is a 403
+    # page; either way nothing is created or changed.
+    made = ok(world.api.post("/v1/webhook-endpoints", json={"url": HOOK, "reseller": "nw"}))
+    posts = [(f"{URL}/webhooks", {"url": HOOK}),
+             (f"{URL}/webhooks/{made['id']}/state", {"enabled": "false"}),
+             (f"{URL}/webhooks/{made['id']}/delete", {}),
+             ("/panel/resellers/nw/settings", {"grace_period_days": "3"})]
+    anonymous, reseller = world(None), world("reseller")
+    for url, form in posts:
+        away = anonymous.post(url, data={"key": "a", **form}, follow_redirects=False)
+        assert (away.status_code, away.headers["location"]) == (303, "/panel/login"), url
+        forged = reseller.post(url, data={"key": "f", "csrf": "x" * 64, **form},
+                               follow_redirects=False)
+        assert forged.status_code == 403, url
+    assert [e["id"] for e in endpoints(world)] == [made["id"]]
+    assert endpoints(world)[0]["enabled"] is True
+    assert ok(world.api.get("/v1/resellers/nw/settings"))["own"]["grace_period_days"] is None
