@@ -65,6 +65,9 @@ def test_payg_subscription_page_has_the_chart_and_others_do_not(world):
     sep = page[page.index('data-month="2024-09-01"'):]
     assert re.search(r"data-month-total>0\.00 USD<", sep)
     assert "data-consumption" not in client.get("/panel/subscriptions/s-acme").text
+    # B4: meters with their prices, not amounts "from 0 to unlimited" and a 0.00 cost.
+    assert 'data-meter="vm"' in page and "0.0125 USD" in page
+    assert "Subscription cost" not in page and "To unlimited" not in page
     # P2: another tenant's subscription is the 404 page, whoever asks.
     assert client.get("/panel/subscriptions/az-rival").status_code == 404
     assert world("reseller").get("/panel/subscriptions/az-rival").status_code == 404
