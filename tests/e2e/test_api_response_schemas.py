@@ -10,19 +10,6 @@ import pytest
 
 from tests.e2e.conftest import ClientFactory
 
-# Reads still answering an untyped object (a schema, but no named model): listed so the walk
-# is strict for everything else. Strict too: an entry must go once its model is attached.
-GENERIC = {
-    ("get", "/healthz"), ("get", "/v1/test/clock"), ("post", "/v1/test/clock"),
-    ("post", "/v1/test/worker"), ("get", "/v1/subscriptions/{sub_id}/recommendations"),
-    ("get", "/v1/payment-gateways"), ("get", "/v1/customers/{customer_id}/invoices"),
-    ("get", "/v1/invoices/{invoice_id}"), ("get", "/v1/events"), ("get", "/v1/events/{event_id}"),
-    ("get", "/v1/templates"), ("post", "/v1/templates/{event_type}/preview"),
-    ("get", "/v1/webhook-endpoints/{endpoint_id}/deliveries"), ("get", "/v1/connectors"),
-    ("get", "/v1/subscriptions/{sub_id}/consumption"),
-    ("get", "/v1/customers/{customer_id}/consumption"),
-}
-
 
 @pytest.fixture
 def openapi(client_factory: ClientFactory) -> dict[str, Any]:
@@ -55,13 +42,7 @@ def _untyped(doc: dict[str, Any]) -> list[str]:
                             "type": "string", "format": "binary"} or len(content) != 1:
                         missing.append(f"{method} {path} {code}: not binary application/pdf")
                     continue
-                schema = content.get("application/json", {}).get("schema", {})
-                if (method, path) in GENERIC:
-                    if schema.get("type") != "object":
-                        missing.append(f"{method} {path} {code}: no response schema")
-                    elif _typed(schema):
-                        missing.append(f"{method} {path} {code}: typed now, drop from GENERIC")
-                elif not _typed(schema):
+                if not _typed(content.get("application/json", {}).get("schema", {})):
                     missing.append(f"{method} {path} {code}: no response schema")
     return missing
 
@@ -77,6 +58,15 @@ def test_the_walk_catches_a_generic_answer(openapi: dict[str, Any]) -> None:
     path, method = "/v1/api-keys", "post"
     openapi["paths"][path][method]["responses"]["200"] = {
         "description": "Successful Response", "content": {"application/json": {"schema": {}}}}
+    assert _untyped(openapi) == [f"{method} {path} 200: no response schema"]
+
+
+def test_the_walk_catches_an_untyped_dict(openapi: dict[str, Any]) -> None:
+    # what FastAPI infers from a handler annotated `-> dict[str, Any]` without a model: the
+    # form the last 16 reads had, which no conformance check can fail
+    path, method = "/v1/events", "get"
+    openapi["paths"][path][method]["responses"]["200"]["content"]["application/json"] = {
+        "schema": {"type": "object", "additionalProperties": True}}
     assert _untyped(openapi) == [f"{method} {path} 200: no response schema"]
 
 

@@ -16,7 +16,9 @@ from prorata.domain.engine.availability import OPERATIONS
 REF = "#/components/schemas/{model}"
 RESPONSES = {**schemas_out.RESPONSES, **schemas_writes.RESPONSES}
 WRITES = ("post", "put", "patch")
-PUBLIC = {"/healthz", "/v1/login", "/v1/logout"}  # answer without a key
+# Answer without a key, so never 401. Logout is not one of them: it ends the session of the
+# key or cookie it is sent with, and answers 401 without one.
+PUBLIC = {"/healthz", "/v1/login", "/v1/payment-gateways/{gateway}/callback"}
 IDEMPOTENCY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "a repeat with the same key returns the first response and changes "
@@ -29,13 +31,21 @@ ERRORS = {
     "404": "no such resource, or one outside the caller's scope (SPEC P2)",
     "409": "refused by a rule (SPEC S2 codes), a conflict, or an Idempotency-Key reused",
 }
-THROTTLED = {  # answered by POST /v1/login only (the throttle of failed sign-ins)
-    ("post", "/v1/login"): {
+# The 4xx that only some operations answer, beyond ERRORS: the throttle of failed sign-ins,
+# and a payment gateway refusing (services.checkout.GatewayFailed, 402).
+ONLY_HERE: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
+    ("post", "/v1/login"): {"429": {
         "description": "too_many_attempts: too many failed sign-ins for this user or address; "
                        "retry after the seconds in `Retry-After`",
         "headers": {"Retry-After": {"description": "seconds to wait before the next attempt",
                                     "schema": {"type": "integer", "minimum": 1}}},
-    },
+    }},
+    ("post", "/v1/payments/{payment_id}/refunds"): {"402": {
+        "description": "refund_failed: the gateway refused the refund; it stays listed on the "
+                       "payment as failed and the balance is unchanged"}},
+    ("post", "/v1/customers/{customer_id}/payment-sessions"): {"402": {
+        "description": "gateway_error: the gateway refused the payment or could not be "
+                       "reached; nothing is stored"}},
 }
 
 
@@ -74,9 +84,8 @@ def enrich(doc: dict[str, Any]) -> dict[str, Any]:
                     continue
                 responses.setdefault(status, {"description": text, "content": {
                     "application/json": {"schema": error}}})
-            throttled = THROTTLED.get((method, path))
-            if throttled is not None:
-                responses.setdefault("429", {**throttled, "content": {
+            for status, answer in ONLY_HERE.get((method, path), {}).items():
+                responses.setdefault(status, {**answer, "content": {
                     "application/json": {"schema": error}}})
             if method in WRITES:
                 params = op.setdefault("parameters", [])

@@ -11,12 +11,14 @@ from fastapi.responses import JSONResponse, Response
 from prorata.adapters.pdf import render_invoice
 from prorata.api.deps import Caller, Pages, check_id, read, write
 from prorata.api.schemas import InvoiceSettingsIn, dump
+from prorata.api.schemas_out_money import Invoice, InvoiceList
 from prorata.services import invoicing
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
 
 
-@router.get("/customers/{customer_id}/invoices", summary="List invoices, oldest first")
+@router.get("/customers/{customer_id}/invoices", response_model=InvoiceList,
+            summary="List invoices, oldest first")
 def list_invoices(request: Request, scope: Caller, customer_id: str,
                   page: Pages) -> dict[str, Any]:
     check_id(customer_id, "customer")
@@ -24,7 +26,8 @@ def list_invoices(request: Request, scope: Caller, customer_id: str,
         uow, scope, customer_id, page.limit, page.starting_after))
 
 
-@router.get("/invoices/{invoice_id}", summary="Get an invoice or credit note")
+@router.get("/invoices/{invoice_id}", response_model=Invoice,
+            summary="Get an invoice or credit note")
 def get_invoice(request: Request, scope: Caller, invoice_id: str) -> dict[str, Any]:
     check_id(invoice_id, "invoice")
     return read(request, lambda uow: invoicing.get_invoice(uow, scope, invoice_id))

@@ -17,13 +17,21 @@ from prorata.api.schemas_notify import (
     WebhookEndpointPatchIn,
     WebhookSettingsIn,
 )
+from prorata.api.schemas_out_notify import (
+    DeliveryList,
+    Event,
+    EventList,
+    TemplateList,
+    TemplatePreview,
+)
 from prorata.services import events, templates, webhooks
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 Filter = Annotated[str | None, Query(max_length=64)]
 
 
-@router.get("/events", summary="Events of the caller's scope, newest first")
+@router.get("/events", response_model=EventList,
+            summary="Events of the caller's scope, newest first")
 def list_events(request: Request, scope: Caller, page: Pages,
                 type: Filter = None, customer: Filter = None,
                 subscription: Filter = None) -> dict[str, Any]:
@@ -32,13 +40,14 @@ def list_events(request: Request, scope: Caller, page: Pages,
                                                         page.starting_after))
 
 
-@router.get("/events/{event_id}", summary="One event")
+@router.get("/events/{event_id}", response_model=Event, summary="One event")
 def get_event(request: Request, scope: Caller, event_id: str) -> dict[str, Any]:
     check_id(event_id, "event")
     return read(request, lambda uow: events.get_event(uow, scope, event_id))
 
 
-@router.get("/templates", summary="The template that applies for every event type")
+@router.get("/templates", response_model=TemplateList,
+            summary="The template that applies for every event type")
 def list_templates(request: Request, scope: Caller, reseller: Filter = None) -> dict[str, Any]:
     return read(request, lambda uow: templates.list_templates(uow, scope, reseller))
 
@@ -65,7 +74,7 @@ def delete_template(request: Request, scope: Caller, event_type: str,
                  lambda uow: templates.delete_template(uow, scope, event_type, reseller))
 
 
-@router.post("/templates/{event_type}/preview",
+@router.post("/templates/{event_type}/preview", response_model=TemplatePreview,
              summary="Render the applicable template (or a draft) for a subscription")
 def preview_template(request: Request, scope: Caller, event_type: str,
                      body: TemplatePreviewIn) -> dict[str, Any]:
@@ -117,7 +126,7 @@ def delete_endpoint(request: Request, scope: Caller, endpoint_id: str) -> JSONRe
                  lambda uow: webhooks.delete_endpoint(uow, scope, endpoint_id, now))
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries",
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response_model=DeliveryList,
             summary="The delivery log: every delivery with its attempts, newest first")
 def list_deliveries(request: Request, scope: Caller, endpoint_id: str,
                     page: Pages) -> dict[str, Any]:

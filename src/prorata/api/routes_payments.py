@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from prorata.api.deps import Caller, Pages, check_id, read, today, write
 from prorata.api.schemas import PaymentIn, PaymentSessionIn, RefundIn, dump
+from prorata.api.schemas_out_money import PaymentGatewayList
 from prorata.domain.errors import InvalidInput
 from prorata.services import checkout, payments, refunds
 
@@ -57,7 +58,8 @@ def refund_payment(request: Request, scope: Caller, payment_id: str,
     return JSONResponse(refunds.answer(done))
 
 
-@router.get("/payment-gateways", summary="The installed payment gateway plugins")
+@router.get("/payment-gateways", response_model=PaymentGatewayList,
+            summary="The installed payment gateway plugins")
 def list_gateways(request: Request, scope: Caller) -> dict[str, Any]:
     return checkout.list_gateways(request.app.state.gateways)
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from prorata.api.deps import Caller, Pages, check_id, read, today, write
 from prorata.api.schemas import OperationIn, SubscriptionIn, SubscriptionPatchIn, dump
+from prorata.api.schemas_out_money import RecommendationList
 from prorata.services import subscriptions
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
@@ -57,7 +58,8 @@ def list_operations(request: Request, scope: Caller, sub_id: str,
         uow, scope, sub_id, page.limit, page.starting_after))
 
 
-@router.get("/{sub_id}/recommendations", summary="Upgrade recommendations with quotes")
+@router.get("/{sub_id}/recommendations", response_model=RecommendationList,
+            summary="Upgrade recommendations with quotes")
 def recommendations(request: Request, scope: Caller, sub_id: str) -> dict[str, Any]:
     check_id(sub_id, "subscription")
     day = today(request)

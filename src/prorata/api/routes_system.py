@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from prorata import scheduler
 from prorata.api.deps import Caller
 from prorata.api.schemas import ClockIn
+from prorata.api.schemas_out_system import ClockDay, ClockMoved, Health
 from prorata.domain.calendar import parse_date
 from prorata.domain.clock import TestClock
 from prorata.domain.errors import InvalidInput
@@ -20,7 +21,7 @@ router = APIRouter(tags=["system"])
 MAX_CLOCK_JUMP_DAYS = 20 * 366
 
 
-@router.get("/healthz", summary="Liveness: 200 once the server is ready")
+@router.get("/healthz", response_model=Health, summary="Liveness: 200 once the server is ready")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -33,12 +34,13 @@ def _test_clock(request: Request, scope: Any) -> TestClock:
     return clock
 
 
-@router.get("/v1/test/clock", summary="Today on the test clock (operator, test clock only)")
+@router.get("/v1/test/clock", response_model=ClockDay,
+            summary="Today on the test clock (operator, test clock only)")
 def get_clock(request: Request, scope: Caller) -> dict[str, Any]:
     return {"date": _test_clock(request, scope).today().isoformat()}
 
 
-@router.post("/v1/test/clock",
+@router.post("/v1/test/clock", response_model=ClockMoved,
              summary="Move the test clock forward and run all scheduled work up to that day")
 def move_clock(request: Request, scope: Caller, body: ClockIn) -> dict[str, Any]:
     """Answers only when the scheduler has caught up, so a test can assert right after. Moves

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from prorata.api.deps import Caller, check_id, read, today, write
+from prorata.api.schemas_out_money import ConsumptionList, CustomerConsumptionList
 from prorata.domain.errors import InvalidInput
 from prorata.services import usage
 from prorata.services.usage_input import HEADER, csv_records, json_envelope, json_records
@@ -93,14 +94,14 @@ def _parse_json(data: bytes) -> Any:
         raise InvalidInput("invalid_json", "the body is not valid JSON", None) from exc
 
 
-@router.get("/subscriptions/{sub_id}/consumption",
+@router.get("/subscriptions/{sub_id}/consumption", response_model=ConsumptionList,
             summary="Consumption by billing month, meter and category")
 def subscription_consumption(request: Request, scope: Caller, sub_id: str) -> dict[str, Any]:
     check_id(sub_id, "subscription")
     return read(request, lambda uow: usage.subscription_consumption(uow, scope, sub_id))  # type: ignore[no-any-return]
 
 
-@router.get("/customers/{customer_id}/consumption",
+@router.get("/customers/{customer_id}/consumption", response_model=CustomerConsumptionList,
             summary="Consumption of every subscription of a customer, by billing month")
 def customer_consumption(request: Request, scope: Caller, customer_id: str) -> dict[str, Any]:
     check_id(customer_id, "customer")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from prorata.api.deps import Caller
 from prorata.api.routes_system import _test_clock
 from prorata.api.schemas import WorkerIn
+from prorata.api.schemas_out_system import ConnectorList, WorkerRun
 from prorata.services.inputs import require_operator
 from prorata.vendors.registry import list_connectors
 from prorata.worker.jobs import jobs_for
@@ -18,13 +19,14 @@ from prorata.worker.loop import run_round
 router = APIRouter(tags=["vendors"])
 
 
-@router.get("/v1/connectors", summary="The installed vendor connectors (operator)")
+@router.get("/v1/connectors", response_model=ConnectorList,
+            summary="The installed vendor connectors (operator)")
 def get_connectors(scope: Caller) -> dict[str, Any]:
     require_operator(scope)
     return {"object": "list", "data": list_connectors(), "has_more": False}
 
 
-@router.post("/v1/test/worker",
+@router.post("/v1/test/worker", response_model=WorkerRun,
              summary="Run rounds of background work now (operator, test clock only)")
 def run_worker(request: Request, scope: Caller, body: WorkerIn) -> dict[str, Any]:
     """Each round polls every pending vendor call and attempts every pending delivery once,

@@ -96,6 +96,7 @@ class ChargeLine(Out):
     operation: str | None
     kind: LineKindName
     description: str
+    resource: str | None = Field(description="the plan resource charged, if any")
     period_start: Day | None
     period_end: Day | None
     quantity: int
@@ -157,7 +158,11 @@ class UpcomingLine(BaseModel):
 
 
 class ListOf(BaseModel):
+    """The one list envelope (API.md). Each list narrows `data`; it keeps its place between
+    `object` and `has_more`, the order the services write them in."""
+
     object: Literal["list"]
+    data: list[Any]
     has_more: bool
 
 
