@@ -1,5 +1,5 @@
 """Signing in, shared by `POST /v1/login` and the panel's sign-in form, so both are throttled
-alike (services/throttle.py) and record the same client address."""
+alike (services/throttle.py) and see the same client address (api/client_address.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
+from prorata.api.client_address import client_address
 from prorata.domain.errors import Unauthenticated
 from prorata.services import access, throttle
 
@@ -16,7 +17,7 @@ def sign_in(request: Request, data: dict[str, Any], now: datetime) -> tuple[dict
     """(answer, token). Throttled per e-mail and per client address before the password is
     verified; a failed sign-in writes nothing else, so its record is committed before the 401
     is raised. A `party_required` answer is no failure: the password was right."""
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     raw = data.get("email")
     email = raw if isinstance(raw, str) else ""
     with request.app.state.database.uow() as uow:
