@@ -144,3 +144,22 @@ def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found is not None, html
     return found.group(1)
+
+
+def test_choices_name_operator_and_reseller_accounts(world: World, client_factory: ClientFactory,
+                                                     db_kind: str) -> None:
+    # issue 6: any kinds of party may share an e-mail; `party` names each of them
+    email = "consultant@ex.io"
+    ok(world.operator.post("/v1/users", json={"email": email, "password": PASSWORD}))
+    ok(world.clients["reseller"].post("/v1/users", json={"email": email, "password": PASSWORD}))
+    anonymous = client_factory(db_kind, key=None)
+    choices = error_of(_login(anonymous, email=email, password=PASSWORD))["choices"]
+    assert choices == [
+        {"party": "operator", "name": "Operator", "reseller": None, "customer": None},
+        {"party": "reseller:nw", "name": "NW", "reseller": "nw", "customer": None}]
+    operator = ok(_login(anonymous, email=email, password=PASSWORD, party="operator"))
+    assert (operator["reseller"], operator["customer"]) == (None, None)
+    assert ok(client_factory(db_kind, key=operator["token"]).get("/v1/resellers/other"))
+    reseller = ok(_login(anonymous, email=email, password=PASSWORD, party="reseller:nw"))
+    as_reseller = client_factory(db_kind, key=reseller["token"])
+    assert as_reseller.get("/v1/resellers/other").status_code == 404
