@@ -46,15 +46,17 @@ class FakeAccess:
 
     def add_user(self, user_id: str, email: str, password_hash: str, party_kind: str,
                  party_id: str) -> None:
-        if self.find_user(email) is not None:
+        if any(u["party_kind"] == party_kind and u["party_id"] == party_id
+               for u in self.find_users(email)):
             raise DuplicateKey(f"user {email!r} already exists")
         self._insert("users", user_id, {"id": user_id, "email": email,
                                         "password_hash": password_hash,
                                         "party_kind": party_kind, "party_id": party_id},
                      f"user {user_id!r}")
 
-    def find_user(self, email: str) -> dict[str, Any] | None:
-        return next((u for u in self._rows("users") if u["email"] == email), None)
+    def find_users(self, email: str) -> list[dict[str, Any]]:
+        return sorted((u for u in self._rows("users") if u["email"] == email),
+                      key=lambda u: (u["party_kind"], u["party_id"]))
 
     def add_session(self, session_id: str, user_id: str, token_hash: str,
                     expires_at: datetime) -> None:

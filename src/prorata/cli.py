@@ -69,6 +69,17 @@ def _operator_key(demo: bool, database: Any) -> str:
     return ""
 
 
+def _trusted_proxies() -> Any:
+    """PRORATA_TRUSTED_PROXIES: addresses or CIDRs, comma-separated, whose X-Forwarded-For is
+    believed (api/client_address.py); unset or empty: none."""
+    from prorata.api.client_address import parse_trusted
+
+    try:
+        return parse_trusted(os.environ.get("PRORATA_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise typer.BadParameter(f"PRORATA_TRUSTED_PROXIES: {exc}") from exc
+
+
 def _gateways(test_mode: bool) -> Any:
     """The payment gateway plugins, configured from the environment. The `test` gateway's
     public default secret is good enough only on the test clock or in the demo."""
@@ -98,6 +109,7 @@ def serve(
     from prorata.api import create_app
 
     clock, test_clock = _clock()
+    proxies = _trusted_proxies()  # a bad value stops the start, before anything else
     if workers > 1 and test_clock:
         # The test clock lives in one process's memory: several could not agree on the day.
         raise typer.BadParameter("--workers must be 1 with PRORATA_TEST_CLOCK")
@@ -116,8 +128,11 @@ def serve(
     if workers > 1:
         _serve_workers(database, key, demo, worker, workers, host, port)
         return
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
+    # the app alone decides whom to believe (PRORATA_TRUSTED_PROXIES).
     uvicorn.run(create_app(database, clock, key, test_clock, _gateways(demo or test_clock),
-                           run_worker=worker), host=host, port=port)
+                           run_worker=worker, trusted_proxies=proxies),
+                host=host, port=port, proxy_headers=False)
 
 
 def _serve_workers(database: Any, key: str, demo: bool, worker: bool, workers: int,
@@ -138,7 +153,7 @@ def _serve_workers(database: Any, key: str, demo: bool, worker: bool, workers: i
     os.environ[served.LOCK_ENV] = lock
     try:
         uvicorn.run("prorata.serve:app_factory", factory=True, workers=workers,
-                    host=host, port=port)
+                    host=host, port=port, proxy_headers=False)
     finally:
         if os.path.exists(lock):
             os.unlink(lock)

@@ -46,4 +46,4 @@ def app_factory() -> Any:
     background = runs_background(os.environ[LOCK_ENV])
     return create_app(database, clock, key, test_clock, cli._gateways(demo or test_clock),
                       run_worker=background and os.environ.get(WORKER_ENV) == "1",
-                      run_scheduler=background)
+                      run_scheduler=background, trusted_proxies=cli._trusted_proxies())

@@ -41,11 +41,14 @@ def test_users_and_sessions_expire(any_db: Db) -> None:
         uow.add_session("s1", "u1", "t1", NOW + timedelta(hours=1))
         uow.commit()
     with any_db.uow() as uow:
-        assert uow.find_user("a@b.io")["id"] == "u1"  # type: ignore[index]
+        assert [u["id"] for u in uow.find_users("a@b.io")] == ["u1"]
         assert uow.find_session("t1", NOW) == {"party_kind": "customer", "party_id": "acme"}
         assert uow.find_session("t1", NOW + timedelta(hours=2)) is None
-        with pytest.raises(DuplicateKey):
-            uow.add_user("u2", "a@b.io", "hash", "operator", "operator")
+        with pytest.raises(DuplicateKey):  # one account per e-mail and party (issue 6)
+            uow.add_user("u2", "a@b.io", "hash", "customer", "acme")
+        uow.add_user("u3", "a@b.io", "hash", "operator", "operator")  # another party: fine
+        assert [u["id"] for u in uow.find_users("a@b.io")] == ["u1", "u3"]
+        assert uow.find_users("nobody@b.io") == []
     with any_db.uow() as uow:
         uow.delete_session("t1")
         uow.commit()

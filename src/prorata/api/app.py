@@ -34,6 +34,7 @@ from prorata.api import (
     routes_usage,
     routes_vendors,
 )
+from prorata.api.client_address import Network
 from prorata.api.deps import KeyResolver
 from prorata.domain.clock import Clock
 from prorata.worker.loop import run_forever
@@ -56,12 +57,14 @@ def _scheduler_loop(database: Any, clock: Clock, stop: threading.Event) -> None:
 
 def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
                gateways: Gateways | None = None, *, run_worker: bool = True,
-               run_scheduler: bool = True) -> FastAPI:
+               run_scheduler: bool = True,
+               trusted_proxies: tuple[Network, ...] = ()) -> FastAPI:
     """`gateways`: the installed payment gateways, built by the CLI from the environment;
     by default every plugin with an empty configuration (the `test` gateway on only with the
     test clock). Without the test clock the scheduler and the background worker (vendor
     calls, deliveries, refunds) run in threads beside the API, unless `run_scheduler` or
-    `run_worker` is off (`serve --workers N` runs them in one process only, prorata.serve)."""
+    `run_worker` is off (`serve --workers N` runs them in one process only, prorata.serve).
+    `trusted_proxies`: the peers whose X-Forwarded-For is believed (api/client_address.py)."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -98,6 +101,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     app.state.clock = clock
     app.state.keys = KeyResolver(operator_key)
     app.state.test_clock = test_clock
+    app.state.trusted_proxies = trusted_proxies
     app.state.clock_lock = threading.Lock()
     app.state.gateways = gateways if gateways is not None else \
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})

@@ -26,9 +26,11 @@ _TYPE_TAG = re.compile(r"^(str|int|bool|float|none|list|dict|constrained-str)$|[
 
 
 def error_response(status: int, type_: str, code: str, message: str,
-                   param: str | None = None) -> JSONResponse:
+                   param: str | None = None,
+                   details: dict[str, Any] | None = None) -> JSONResponse:
     return JSONResponse(
-        {"error": {"type": type_, "code": code, "message": message, "param": param}},
+        {"error": {"type": type_, "code": code, "message": message, "param": param,
+                   **(details or {})}},
         status_code=status,
     )
 
@@ -51,7 +53,8 @@ def param_from_loc(loc: Sequence[Any]) -> str | None:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    response = error_response(exc.status, exc.type, exc.code, exc.message, exc.param)
+    response = error_response(exc.status, exc.type, exc.code, exc.message, exc.param,
+                              exc.details)
     if isinstance(exc, TooManyRequests):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from prorata.api.deps import SESSION_COOKIE, Caller, check_id, credential, write
 from prorata.api.schemas import ApiKeyIn, LoginIn, UserIn, dump
-from prorata.domain.errors import Unauthenticated
-from prorata.services import access, throttle
+from prorata.api.signin import sign_in
+from prorata.services import access
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
@@ -38,20 +38,9 @@ def create_user(request: Request, scope: Caller, body: UserIn) -> JSONResponse:
 
 @router.post("/login", summary="Sign in: a session token and an HttpOnly cookie")
 def login(request: Request, body: LoginIn) -> JSONResponse:
-    """Throttled per e-mail and per client address (services/throttle.py): a failed sign-in
-    writes nothing else, so its record is committed before the 401 is raised."""
-    data, now = dump(body), datetime.now(UTC)
-    client = request.client.host if request.client else "unknown"
-    database = request.app.state.database
-    with database.uow() as uow:
-        throttle.check(uow, data["email"], client, now)
-        try:
-            answer, token = access.login(uow, data, now)
-        except Unauthenticated:
-            throttle.record_failure(uow, data["email"], client, now)
-            uow.commit()
-            raise
-        uow.commit()
+    """Throttled per e-mail and per client address (api/signin.py). With accounts in several
+    parties, `party` picks one (400 `party_required` lists the choices)."""
+    answer, token = sign_in(request, dump(body), datetime.now(UTC))
     response = JSONResponse(answer)
     # Strict: a cross-site request never carries the cookie, so it cannot ride on a session.
     response.set_cookie(SESSION_COOKIE, token, max_age=access.SESSION_HOURS * 3600,

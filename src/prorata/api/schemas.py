@@ -102,6 +102,12 @@ class UserIn(Body):
 class LoginIn(Body):
     email: Email
     password: Annotated[str, StringConstraints(max_length=1024)]
+    party: Annotated[str, StringConstraints(min_length=1, max_length=80,
+                                            pattern=_PRINTABLE)] | None = Field(
+        default=None, examples=["customer:acme"],
+        description="when the e-mail has accounts in several parties: `operator`, "
+                    "`reseller:<id>` or `customer:<id>` (one of the `choices` of a 400 "
+                    "`party_required`)")
 
 
 class CompanyNamesIn(Body):

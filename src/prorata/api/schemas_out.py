@@ -31,6 +31,9 @@ class ErrorDetail(BaseModel):
                       description="stable, machine-readable (the SPEC's codes among them)")
     message: str
     param: str | None = None
+    choices: list[dict[str, Any]] | None = Field(
+        default=None, description="`party_required` (POST /v1/login) only: the parties the "
+        "password opens, `[{party, name, reseller, customer}]`; sign in again with `party`")
 
 
 class Error(BaseModel):

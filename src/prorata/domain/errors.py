@@ -4,10 +4,12 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A request the rules refuse. `status` is the HTTP status the API answers with."""
+    """A request the rules refuse. `status` is the HTTP status the API answers with;
+    `details`, when set, are more fields of the error object (e.g. `choices`)."""
 
     status = 422
     type = "invalid_request_error"
+    details: dict[str, object] | None = None
 
     def __init__(self, code: str, message: str, param: str | None = None) -> None:
         super().__init__(message)
@@ -18,6 +20,17 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     status = 400
+
+
+class PartyRequired(InvalidInput):
+    """Sign-in: the password is right for accounts of several parties; `choices` name them,
+    and the caller picks one with `party` (docs/design/security.md, "E-mail per party")."""
+
+    def __init__(self, choices: list[dict[str, object]]) -> None:
+        super().__init__("party_required",
+                         "This e-mail and password sign in to several organisations; "
+                         "choose one with party", "party")
+        self.details = {"choices": choices}
 
 
 def unknown_cursor(cursor: str, param: str = "starting_after") -> InvalidInput:

@@ -15,7 +15,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from prorata.domain.errors import InvalidInput, Unauthenticated
+from prorata.domain.errors import InvalidInput, PartyRequired, Unauthenticated
 from prorata.services.inputs import (
     OutOfScope,
     ResourceExists,
@@ -134,30 +134,75 @@ def _email(body: dict[str, Any]) -> str:
 
 def create_user(uow: UnitOfWork, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/users: a person who signs in to act for one party, created under the same
-    scope rules as API keys."""
+    scope rules as API keys. Accounts are unique per e-mail *and party*: the answer never
+    depends on other parties' accounts; a second account of one party is 409 (that party is
+    in the caller's scope)."""
     owner = _target(uow, scope, body)
     email, password = _email(body), _password(body)
     user_id = scoped_id(scope, body, "usr")
+    if any(_party(u) == _party_of(owner) for u in uow.find_users(email)):
+        raise ResourceExists("user", email, "email")
     try:
         uow.add_user(user_id, email, _hasher.hash(password), owner.kind, owner.party)
     except DuplicateKey:
-        raise ResourceExists("user", email, "email") from None
+        # the same party's account written meanwhile, or an operator-chosen id that is taken
+        same = any(_party(u) == _party_of(owner) for u in uow.find_users(email))
+        raise (ResourceExists("user", email, "email") if same
+               else ResourceExists("user", user_id, "id")) from None
     return {"id": user_id, "object": "user", "email": email, **_owner_json(owner)}
 
 
-def login(uow: UnitOfWork, body: dict[str, Any], now: datetime) -> tuple[dict[str, Any], str]:
-    """POST /v1/login → (answer, token). Unknown e-mail and wrong password answer alike."""
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or not isinstance(password, str) \
-            or len(password) > MAX_PASSWORD:
-        raise invalid_credentials()
-    user = uow.find_user(email.strip().lower())
+def _party(user: dict[str, Any]) -> str:
+    """The `party` a sign-in names: "operator", "reseller:<id>" or "customer:<id>"."""
+    return _party_of(Scope(user["party_kind"], user["party_id"]))
+
+
+def _party_of(owner: Scope) -> str:
+    return "operator" if owner.kind == "operator" else f"{owner.kind}:{owner.party}"
+
+
+def _verifies(password_hash: str, password: str) -> bool:
     try:
-        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
-        raise invalid_credentials() from None
-    if user is None:
+        return False
+
+
+def _choice(uow: UnitOfWork, user: dict[str, Any]) -> dict[str, Any]:
+    """One organisation to pick at sign-in. Its name is no secret to this caller: they
+    proved the account's password and could sign in to it and read it."""
+    owner = Scope(user["party_kind"], user["party_id"])
+    name = "Operator"
+    if owner.kind == "reseller":
+        found = uow.get_reseller(Scope("operator", "operator"), owner.party)
+        name = found["name"] if found else owner.party
+    elif owner.kind == "customer":
+        customer = uow.get_customer(Scope("operator", "operator"), owner.party)
+        name = customer.name if customer else owner.party
+    return {"party": _party(user), "name": name, **_owner_json(owner)}
+
+
+def login(uow: UnitOfWork, body: dict[str, Any], now: datetime) -> tuple[dict[str, Any], str]:
+    """POST /v1/login → (answer, token). The password is verified against every account of
+    the e-mail (one per party, few), so the time taken does not depend on which one matches;
+    an unknown e-mail verifies a dummy hash. Unknown e-mail, wrong password and a `party`
+    the password does not open all answer the same 401. Several accounts opened and no
+    `party`: 400 `party_required` with the choices."""
+    email, password, party = body.get("email"), body.get("password"), body.get("party")
+    if not isinstance(email, str) or not isinstance(password, str) \
+            or len(password) > MAX_PASSWORD or not isinstance(party, str | None):
         raise invalid_credentials()
+    accounts = uow.find_users(email.strip().lower())
+    opened = [u for u in accounts if _verifies(u["password_hash"], password)]
+    if not accounts:
+        _verifies(_DUMMY_HASH, password)
+    if party is not None:
+        opened = [u for u in opened if _party(u) == party]
+    if not opened:
+        raise invalid_credentials()
+    if len(opened) > 1:
+        raise PartyRequired([_choice(uow, u) for u in opened])
+    user = opened[0]
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     expires = now + timedelta(hours=SESSION_HOURS)
     uow.add_session(choose_id({}, "ses"), user["id"], hash_secret(token), expires)

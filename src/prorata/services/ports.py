@@ -115,8 +115,10 @@ class UnitOfWork(MoneyStore, ListStore, Protocol):
     def revoke_api_key(self, key_id: str) -> None: ...
     def add_user(self, user_id: str, email: str, password_hash: str, party_kind: str,
                  party_id: str) -> None:
-        """Raises `DuplicateKey` when the e-mail is taken."""
-    def find_user(self, email: str) -> dict[str, Any] | None: ...
+        """Raises `DuplicateKey` when the party has an account with this e-mail already
+        (accounts are unique per e-mail and party), or the id is taken."""
+    def find_users(self, email: str) -> list[dict[str, Any]]:
+        """Every account of this e-mail, one per party, ordered by party kind and id."""
     def add_session(self, session_id: str, user_id: str, token_hash: str,
                     expires_at: datetime) -> None: ...
     def find_session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:

@@ -9,7 +9,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from prorata.api.deps import SESSION_COOKIE
-from prorata.domain.errors import DomainError
+from prorata.api.signin import sign_in
+from prorata.domain.errors import DomainError, PartyRequired, TooManyRequests
 from prorata.services import access
 from prorata.web.guard import guard, guard_form, see_other
 from prorata.web.render import page
@@ -26,11 +27,12 @@ from prorata.web.session import (
 router = APIRouter(prefix="/panel", include_in_schema=False)
 
 
-def _login_page(request: Request, error: str = "", email: str = "",
-                status: int = 200) -> Response:
+def _login_page(request: Request, error: str = "", email: str = "", status: int = 200,
+                choices: list[dict[str, object]] | None = None) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
     request.cookies[LOGIN_CSRF_COOKIE] = token  # the page's hidden field uses it
-    response = page(request, "login.html", status=status, error=error, email=email)
+    response = page(request, "login.html", status=status, error=error, email=email,
+                    choices=choices or [])
     response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **cookie_options(request))
     return response
 
@@ -48,16 +50,21 @@ async def login(request: Request) -> Response:
     except BadForm as exc:
         return _login_page(request, exc.message, status=403)
     email = form.get("email")[:320]
-
-    def sign_in() -> str:
-        with request.app.state.database.uow() as uow:
-            _, token = access.login(uow, {"email": email, "password": form.get("password")},
-                                    datetime.now(UTC))
-            uow.commit()
-        return token
-
+    data = {"email": email, "password": form.get("password"),
+            "party": form.get("party")[:80] or None}
     try:
-        token = await run_in_threadpool(sign_in)
+        # the API's sign-in: the same throttle and client address (api/signin.py)
+        _, token = await run_in_threadpool(sign_in, request, data, datetime.now(UTC))
+    except PartyRequired as exc:
+        # the password opens accounts of several organisations: pick one, sign in again
+        choices = (exc.details or {}).get("choices")
+        return _login_page(request, "This account belongs to several organisations: choose "
+                           "one and enter the password again.", email=email, status=400,
+                           choices=choices if isinstance(choices, list) else [])
+    except TooManyRequests as exc:
+        response = _login_page(request, exc.message, email=email, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except DomainError as exc:
         return _login_page(request, exc.message, email=email, status=401)
     response = see_other("/panel/")

@@ -55,12 +55,13 @@ class Access(Ledger):
                "party_kind": party_kind, "party_id": party_id, "created_at": utcnow()}
         self._insert_unique(users, [row], f"user {email!r}")
 
-    def find_user(self, email: str) -> dict[str, Any] | None:
-        row = self.connection.execute(select(users).where(users.c.email == email)).first()
-        if row is None:
-            return None
-        return {"id": row.id, "email": row.email, "password_hash": row.password_hash,
-                "party_kind": row.party_kind, "party_id": row.party_id}
+    def find_users(self, email: str) -> list[dict[str, Any]]:
+        """Every account of this e-mail, one per party (0017), in a stable order."""
+        rows = self.connection.execute(
+            select(users).where(users.c.email == email)
+            .order_by(users.c.party_kind, users.c.party_id)).all()
+        return [{"id": r.id, "email": r.email, "password_hash": r.password_hash,
+                 "party_kind": r.party_kind, "party_id": r.party_id} for r in rows]
 
     def add_session(self, session_id: str, user_id: str, token_hash: str,
                     expires_at: datetime) -> None:

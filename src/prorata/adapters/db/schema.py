@@ -292,11 +292,15 @@ api_keys = Table(
 users = Table(
     "users", metadata,
     _id(),
-    Column("email", String(320), nullable=False, unique=True),
+    Column("email", String(320), nullable=False),
     Column("password_hash", String(255), nullable=False),
     Column("party_kind", String(16), nullable=False),
     Column("party_id", String(64), nullable=False),
     _created_at(),
+    # 0017: one account per e-mail and party, so creating one never depends on other
+    # tenants' accounts (docs/design/security.md "E-mail per party"); sign-in looks up by e-mail.
+    UniqueConstraint("email", "party_kind", "party_id"),
+    Index("ix_users_email", "email"),
 )
 
 
