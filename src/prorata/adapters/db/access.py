@@ -6,10 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, literal, select, union_all, update
 
 from prorata.adapters.db.ledger import Ledger
-from prorata.adapters.db.schema import api_keys, restrictions, user_sessions, users
+from prorata.adapters.db.schema import (
+    api_keys,
+    customers,
+    resellers,
+    restrictions,
+    user_sessions,
+    users,
+)
 from prorata.adapters.db.session import utcnow
 from prorata.domain.parties import Restriction
 from prorata.services.ports import Page
@@ -42,6 +49,40 @@ class Access(Ledger):
             select(api_keys).where(api_keys.c.secret_hash == secret_hash,
                                    api_keys.c.revoked_at.is_(None))).first()
         return None if row is None else _key(row)
+
+    def find_caller(self, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+        """The party of a live key or an unexpired session with this hash, if that party still
+        exists: one indexed statement per request instead of three (key, party, the reseller's
+        path; issue 13). Nothing is kept in memory between requests, so a revoked key, a
+        logout or a removed party is refused on the very next request in every process. A
+        reseller's path is kept for the rest of this unit of work (scoped reads need it)."""
+        keys = select(api_keys.c.party_kind, api_keys.c.party_id).where(
+            api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None))
+        sessions = (select(users.c.party_kind, users.c.party_id)
+                    .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id))
+                    .where(user_sessions.c.token_hash == secret_hash,
+                           user_sessions.c.expires_at > now))
+        found = union_all(keys, sessions).subquery()
+        row = self.connection.execute(
+            select(found.c.party_kind, found.c.party_id, resellers.c.path,
+                   customers.c.id.label("customer"))
+            .select_from(found
+                         .outerjoin(resellers, and_(found.c.party_kind == literal("reseller"),
+                                                    resellers.c.id == found.c.party_id))
+                         .outerjoin(customers, and_(found.c.party_kind == literal("customer"),
+                                                    customers.c.id == found.c.party_id)))
+            .limit(1)).first()
+        if row is None:
+            return None
+        kind, party = row.party_kind, row.party_id
+        if kind == "reseller" and row.path is not None:
+            self._remember_path(party, row.path)
+        elif not (kind == "operator" or (kind == "customer" and row.customer is not None)):
+            return None
+        return {"party_kind": kind, "party_id": party}
+
+    def _remember_path(self, reseller_id: str, path: str) -> None:
+        """Overridden by the unit of work, which caches reseller paths."""
 
     def revoke_api_key(self, key_id: str) -> None:
         self.connection.execute(update(api_keys).where(

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from prorata.adapters.db.mapping import json_dumps, json_loads
+from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -99,6 +100,7 @@ class Database:
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, **_pool_options(),
                                         json_serializer=json_dumps, json_deserializer=json_loads)
+        self.plans = PlanCache()  # per process, checked against the version on every read
 
     @property
     def dialect(self) -> str:
@@ -110,7 +112,8 @@ class Database:
         units of work never overlap — do not open a second one inside the first in the same
         thread: it would wait for the busy timeout and fail. `batch` marks the daily run's
         writes, which on SQLite may trade per-commit fsync for speed (see `_on_begin`)."""
-        return SqlUnitOfWork(self.engine, read_only=read_only, batch=batch)
+        return SqlUnitOfWork(self.engine, read_only=read_only, batch=batch,
+                             plan_cache=self.plans)
 
     def alembic_config(self) -> Config:
         """Built in code so that users need no alembic.ini; the migrations ship in the package."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, case, false, func, null, or_, select, update
 
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.access import Access
@@ -14,6 +14,7 @@ from prorata.adapters.db.invoices import InvoiceStore
 from prorata.adapters.db.lists import ListQueries
 from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
+from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -47,9 +48,16 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
                     ListQueries, VendorCallStore, UsageStore):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
+    def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False,
+                 plan_cache: PlanCache | None = None) -> None:
+        super().__init__(engine, read_only=read_only, batch=batch)
+        # Without a cache of the process (a unit of work made directly), one of its own.
+        self._plan_cache = plan_cache if plan_cache is not None else PlanCache()
+
     def __enter__(self) -> SqlUnitOfWork:
         super().__enter__()
         self._paths: dict[str, str] = {}
+        self._plans_written = False
         return self
 
     # --- scope (P2) ------------------------------------------------------------------------
@@ -63,6 +71,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
                 return None
             self._paths[reseller_id] = path
         return self._paths[reseller_id]
+
+    def _remember_path(self, reseller_id: str, path: str) -> None:
+        self._paths[reseller_id] = path
 
     def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
         path = self._path_of(scope.party)
@@ -164,15 +175,31 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         self._insert_unique(products, [row], f"product {product['id']!r}")
 
     def get_plan(self, plan_id: str) -> Plan | None:
-        data = self.connection.execute(
-            select(plans.c.data).where(plans.c.id == plan_id)).scalar()
-        return None if data is None else m.plan_from_json(data)
+        """One statement as ever; the JSON is sent and decoded only when the version differs
+        from the one this process holds (adapters/db/plan_cache.py)."""
+        held = self._plan_cache.held(plan_id)
+        held_version = -1 if held is None else held[0]
+        row = self.connection.execute(
+            select(plans.c.version,
+                   case((plans.c.version == held_version, null()), else_=plans.c.data)
+                   .label("data"))
+            .where(plans.c.id == plan_id)).first()
+        if row is None:
+            return None
+        if held is not None and row.version == held_version:
+            return held[1]
+        plan = m.plan_from_json(row.data)
+        if not self._plans_written:  # committed data only: this transaction wrote no plan
+            self._plan_cache.put(plan_id, row.version, plan)
+        return plan
 
     def add_plan(self, plan: Plan) -> None:
+        self._plans_written = True
         row = m.plan_values(plan) | {"id": plan.id, "version": 0}
         self._insert_unique(plans, [row], f"plan {plan.id!r}")
 
     def update_plan(self, plan: Plan) -> None:
+        self._plans_written = True
         result = self.connection.execute(
             update(plans).where(plans.c.id == plan.id)
             .values(**m.plan_values(plan), version=plans.c.version + 1))
