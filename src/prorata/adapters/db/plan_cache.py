@@ -8,6 +8,11 @@ statement as before, but asks for the data only when its version is not the one 
 this memory: the version comes from the request's own transaction, so an edit committed by any
 process is seen by the next request of every process.
 
+Plans are never deleted, so (id, version) names one content for good. Emptying the tables
+under a running process (a restore from backup, the tests' truncation) breaks that: a plan made
+again starts at version 0 with other content. Restart the servers after a restore; the tests
+call `forget_all()` when they truncate.
+
 Filled only from committed data: a unit of work that wrote a plan (add or update, possibly to
 be rolled back) never stores what it reads. `Plan` is frozen all the way down (tuples, frozen
 dataclasses), so threads share the objects safely."""
@@ -15,6 +20,7 @@ dataclasses), so threads share the objects safely."""
 from __future__ import annotations
 
 import threading
+import weakref
 
 from prorata.domain.catalog import Plan
 
@@ -22,10 +28,20 @@ MAX_PLANS = 4096  # a catalog's worth; past it the cache starts over rather than
 
 
 class PlanCache:
+    _every: weakref.WeakSet[PlanCache] = weakref.WeakSet()
+
     def __init__(self, limit: int = MAX_PLANS) -> None:
         self._plans: dict[str, tuple[int, Plan]] = {}
         self._limit = limit
         self._lock = threading.Lock()
+        PlanCache._every.add(self)
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Empties every cache of this process (see the module docstring: truncation)."""
+        for cache in list(cls._every):
+            with cache._lock:
+                cache._plans.clear()
 
     def held(self, plan_id: str) -> tuple[int, Plan] | None:
         """The (version, plan) held for this id, whatever its version."""
