@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, literal, select, union_all, update
+from sqlalchemy import delete, select, update
 
+from prorata.adapters.db import prepared as q
 from prorata.adapters.db.ledger import Ledger
 from prorata.adapters.db.schema import (
     api_keys,
-    customers,
-    resellers,
     restrictions,
     user_sessions,
     users,
@@ -56,22 +55,7 @@ class Access(Ledger):
         path; issue 13). Nothing is kept in memory between requests, so a revoked key, a
         logout or a removed party is refused on the very next request in every process. A
         reseller's path is kept for the rest of this unit of work (scoped reads need it)."""
-        keys = select(api_keys.c.party_kind, api_keys.c.party_id).where(
-            api_keys.c.secret_hash == secret_hash, api_keys.c.revoked_at.is_(None))
-        sessions = (select(users.c.party_kind, users.c.party_id)
-                    .select_from(user_sessions.join(users, users.c.id == user_sessions.c.user_id))
-                    .where(user_sessions.c.token_hash == secret_hash,
-                           user_sessions.c.expires_at > now))
-        found = union_all(keys, sessions).subquery()
-        row = self.connection.execute(
-            select(found.c.party_kind, found.c.party_id, resellers.c.path,
-                   customers.c.id.label("customer"))
-            .select_from(found
-                         .outerjoin(resellers, and_(found.c.party_kind == literal("reseller"),
-                                                    resellers.c.id == found.c.party_id))
-                         .outerjoin(customers, and_(found.c.party_kind == literal("customer"),
-                                                    customers.c.id == found.c.party_id)))
-            .limit(1)).first()
+        row = self.connection.execute(q.CALLER, {"hash": secret_hash, "now": now}).first()
         if row is None:
             return None
         kind, party = row.party_kind, row.party_id

@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Engine, and_, case, false, func, null, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, false, func, or_, select, update
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db import prepared as q
 from prorata.adapters.db.access import Access
 from prorata.adapters.db.invoices import InvoiceStore
 from prorata.adapters.db.lists import ListQueries
@@ -26,7 +27,7 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
-from prorata.adapters.db.subtree import in_subtree
+from prorata.adapters.db.subtree import in_subtree, subtree_upper
 from prorata.adapters.db.throttle import LoginFailures
 from prorata.adapters.db.usage import UsageStore
 from prorata.adapters.db.vendor_calls import VendorCallStore
@@ -65,8 +66,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     def _path_of(self, reseller_id: str) -> str | None:
         # Paths never change (resellers do not move), so caching found ones is safe.
         if reseller_id not in self._paths:
-            path = self.connection.execute(
-                select(resellers.c.path).where(resellers.c.id == reseller_id)).scalar()
+            path = self.connection.execute(q.RESELLER_PATH, {"id": reseller_id}).scalar()
             if path is None:
                 return None
             self._paths[reseller_id] = path
@@ -100,8 +100,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if path is None:
             return []
         prefixes = [path[:i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
-        rows = self.connection.execute(
-            select(resellers).where(resellers.c.path.in_(prefixes))).all()
+        rows = self.connection.execute(q.RESELLER_CHAIN, {"paths": prefixes}).all()
         return sorted((_reseller(r) for r in rows), key=lambda r: len(r["path"]))
 
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
@@ -126,16 +125,25 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
-        query = select(customers).where(customers.c.id == customer_id)
-        if scope.kind == "reseller":
-            query = query.join(resellers, resellers.c.id == customers.c.reseller_id).where(
-                self._in_subtree(scope, resellers.c.path))
-        elif scope.kind == "customer":
-            query = query.where(customers.c.id == scope.party)
-        elif scope.kind != "operator":
+        params = self._scoped(scope, customer_id)
+        if params is None:
             return None
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(q.customer(scope.kind, self.dialect), params).first()
         return None if row is None else m.row_to_customer(row)
+
+    def _scoped(self, scope: Scope, row_id: str) -> dict[str, str] | None:
+        """The parameters of a prepared scoped read (prepared.py), or None when the scope can
+        see nothing (a reseller that does not exist, an unknown kind)."""
+        if scope.kind == "operator":
+            return {"id": row_id}
+        if scope.kind == "customer":
+            return {"id": row_id, "party": scope.party}
+        if scope.kind == "reseller":
+            path = self._path_of(scope.party)
+            if path is None:
+                return None
+            return {"id": row_id, "lo": path, "hi": subtree_upper(path)}
+        return None
 
     def add_customer(self, customer: Customer) -> None:
         row = m.customer_values(customer) | {"created_at": utcnow()}
@@ -179,11 +187,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         from the one this process holds (adapters/db/plan_cache.py)."""
         held = self._plan_cache.held(plan_id)
         held_version = -1 if held is None else held[0]
-        row = self.connection.execute(
-            select(plans.c.version,
-                   case((plans.c.version == held_version, null()), else_=plans.c.data)
-                   .label("data"))
-            .where(plans.c.id == plan_id)).first()
+        row = self.connection.execute(q.PLAN, {"id": plan_id, "held": held_version}).first()
         if row is None:
             return None
         if held is not None and row.version == held_version:
@@ -209,14 +213,10 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     # --- subscriptions ---------------------------------------------------------------------
 
     def get_subscription(self, scope: Scope, sub_id: str) -> Subscription | None:
-        query = select(subscriptions).where(subscriptions.c.id == sub_id)
-        if scope.kind == "reseller":
-            query = query.where(self._in_subtree(scope, subscriptions.c.reseller_path))
-        elif scope.kind == "customer":
-            query = query.where(subscriptions.c.customer_id == scope.party)
-        elif scope.kind != "operator":
+        params = self._scoped(scope, sub_id)
+        if params is None:
             return None
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(q.subscription(scope.kind, self.dialect), params).first()
         return None if row is None else m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
