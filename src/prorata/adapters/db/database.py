@@ -83,8 +83,12 @@ def _sqlite_engine(url: URL) -> Engine:
         # a power loss can undo whole recent batches, never tear one, and the rerun redoes
         # them exactly once (docs/DESIGN.md, "The daily run").
         if not memory and not read_only:
-            batch = options.get("prorata_batch", False)
-            conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if batch else 'FULL'}")
+            wanted = "NORMAL" if options.get("prorata_batch", False) else "FULL"
+            # Remembered per pooled connection (`info` lives as long as the connection): the
+            # PRAGMA is sent only when it changes, not before every write (issue 13).
+            if conn.info.get("prorata_synchronous") != wanted:
+                conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+                conn.info["prorata_synchronous"] = wanted
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
