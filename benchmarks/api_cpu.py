@@ -146,7 +146,7 @@ def bench(kind: str, n: int, profile: str | None) -> dict[str, tuple[float, floa
                 stats = pstats.Stats(profilers[0])
                 for other in profilers[1:]:
                     stats.add(other)
-                stats.sort_stats("tottime").print_stats(40)
+                stats.sort_stats("tottime").print_stats(60)
                 pass
             return results
         finally:
