@@ -22,6 +22,7 @@ from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
 from prorata.adapters.db import Database
+from prorata.adapters.db.plan_cache import PlanCache
 from prorata.domain.catalog import BillingType, Plan, Resource
 from prorata.domain.model import Customer, Status, Subscription, UnitPrice
 
@@ -120,7 +121,9 @@ def _tables(engine: Engine) -> list[str]:
 
 
 def truncate_all(engine: Engine) -> None:
-    """Empties every table, keeping the schema."""
+    """Empties every table, keeping the schema, and the plan caches of this process: a plan
+    made again restarts at version 0 (adapters/db/plan_cache.py)."""
+    PlanCache.forget_all()
     names = _tables(engine)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

@@ -73,6 +73,18 @@ class FakeAccess:
         return None if user is None else {"party_kind": user["party_kind"],
                                           "party_id": user["party_id"]}
 
+    def find_caller(self, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+        found = self.find_api_key(secret_hash) or self.find_session(secret_hash, now)
+        if found is None:
+            return None
+        kind, party = found["party_kind"], found["party_id"]
+        if kind == "reseller":
+            exists = self._get("resellers", party) is not None
+        else:
+            exists = kind == "operator" or (kind == "customer"
+                                            and self._get("customers", party) is not None)
+        return {"party_kind": kind, "party_id": party} if exists else None
+
     def delete_session(self, token_hash: str) -> None:
         row = self._get("sessions", token_hash)
         if row is not None:  # a tombstone: the fake merges dicts, it cannot remove a key

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
@@ -56,34 +57,50 @@ class KeyResolver:
         return scope
 
 
-def credential(request: Request,
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-               cookie: Annotated[str | None, Depends(_cookie)]) -> str | None:
-    """The bearer credential if sent, else the session cookie."""
+async def credential(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        cookie: Annotated[str | None, Depends(_cookie)]) -> str | None:
+    """The bearer credential if sent, else the session cookie. `async`: it does no I/O, and
+    FastAPI would otherwise hop to a worker thread to run it (issue 13)."""
     if credentials is not None and credentials.credentials:
         return credentials.credentials
     return cookie or None
 
 
-def caller(request: Request,
-           secret: Annotated[str | None, Depends(credential)]) -> Iterator[Scope]:
-    """Runs before the body is validated, so an anonymous caller learns nothing about it.
-    The key is looked up in a read-only unit of work that stays open for the request: `read`
-    and `write` carry on in it (one connection, one unit of work per request, issue 13), and
-    it is closed here at the latest, whatever the handler did."""
-    if secret is None:
-        raise Unauthenticated("authentication_required",
-                              "Send Authorization: Bearer <api key>")
+def _open_for(request: Request, secret: str) -> Scope:
+    """In a worker thread: opens the request's read-only unit of work and finds the caller."""
     resolver: KeyResolver = request.app.state.keys
     uow = request.app.state.database.uow(read_only=True)
     uow.__enter__()
-    request.state.uow = uow
     try:
         scope = resolver.resolve_scope(uow, secret)
+    except BaseException:
+        uow.__exit__(None, None, None)
+        raise
+    request.state.uow = uow
+    return scope
+
+
+async def caller(request: Request,
+                 secret: Annotated[str | None, Depends(credential)]) -> AsyncIterator[Scope]:
+    """Runs before the body is validated, so an anonymous caller learns nothing about it.
+    The key is looked up in a read-only unit of work that stays open for the request: `read`
+    and `write` carry on in it (one connection, one unit of work per request, issue 13), and
+    it is closed here at the latest, whatever the handler did. The look-up is one trip to a
+    worker thread; the close costs a second only when the handler left the unit of work
+    unused (`read` and `write` close it themselves)."""
+    if secret is None:
+        raise Unauthenticated("authentication_required",
+                              "Send Authorization: Bearer <api key>")
+    scope = await run_in_threadpool(_open_for, request, secret)
+    try:
         yield scope
     finally:
+        left = getattr(request.state, "uow", None)
         request.state.uow = None
-        uow.__exit__(None, None, None)
+        if left is not None:
+            await run_in_threadpool(left.__exit__, None, None, None)
 
 
 Caller = Annotated[Scope, Depends(caller)]

@@ -4,11 +4,11 @@ routing table itself, so it cannot drift from the routes. A path no route knows 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from prorata.api.errors import error_response
 
@@ -31,14 +31,28 @@ def allowed_methods(app: FastAPI, path: str) -> set[str]:
     return methods
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def options(request: Request,
-                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.method != "OPTIONS":
-            return await call_next(request)
-        methods = allowed_methods(app, request.url.path)
+class _Options:
+    """Plain ASGI middleware: every other request passes straight through. (Starlette's
+    `@app.middleware("http")` wraps each request in a task group and memory streams, a cost
+    paid by every request although only OPTIONS needs it; issue 13.)"""
+
+    def __init__(self, app: ASGIApp, routes: FastAPI) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        methods = allowed_methods(self.routes, Request(scope).url.path)
+        response: Response
         if not methods:
-            return error_response(404, "not_found", "not_found", "No such route or resource")
-        allow = ", ".join(m for m in ORDER if m in methods)
-        return Response(status_code=204, headers={"Allow": allow})
+            response = error_response(404, "not_found", "not_found", "No such route or resource")
+        else:
+            allow = ", ".join(m for m in ORDER if m in methods)
+            response = Response(status_code=204, headers={"Allow": allow})
+        await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(_Options, routes=app)

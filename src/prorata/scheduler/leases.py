@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,6 +43,7 @@ from prorata.ids import new_id
 
 LEASE = timedelta(minutes=5)  # ~600 batches' time on this machine: only a dead process's runs out
 POLL = 0.5  # seconds between looks while other processes finish their batches
+KEEP_DAYS = 30  # lease rows kept as a record of who did what: a month of runs, then pruned
 
 L = scheduler_leases.c
 RETRY, WAIT, DONE = "retry", "wait", "done"
@@ -89,6 +90,20 @@ def _page(conn: Any, day: date, lo: str, size: int) -> Any:
 def _insert(conn: Any) -> Any:
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     return dialect_insert(scheduler_leases).on_conflict_do_nothing()
+
+
+def prune(database: Any, day: date, keep_days: int = KEEP_DAYS) -> int:
+    """Deletes the finished leases of days more than `keep_days` before `day` (the business
+    day being run, so a test clock prunes like the real one); returns how many. An unfinished
+    lease is kept whatever its age: it belongs to a day some process may still be running.
+    One short transaction at the start of each day's run: ~N/5,000 rows a day otherwise
+    pile up for ever."""
+    with database.uow() as uow:
+        deleted = uow.connection.execute(
+            delete(scheduler_leases).where(L.day < day - timedelta(days=keep_days),
+                                           L.done_at.is_not(None))).rowcount
+        uow.commit()
+    return int(deleted or 0)
 
 
 class Leases:

@@ -48,7 +48,7 @@ from prorata.scheduler.balances import RunBalances
 from prorata.scheduler.batch import Encoded, LostRace, encode_batch, write_batch
 from prorata.scheduler.gc_pause import fewer_collections
 from prorata.scheduler.ids import BulkIds
-from prorata.scheduler.leases import LEASE, Claim, Leases
+from prorata.scheduler.leases import LEASE, Claim, Leases, prune
 from prorata.scheduler.pipeline import lost_race, overlapped
 from prorata.scheduler.usage import charge_usage
 from prorata.services import invoicing
@@ -191,6 +191,7 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
     """All scheduled work of one day, shared with any other process running it (each takes
     batches as it goes: `subscriptions` in the report is this process's share). Safe to run
     again or concurrently. `progress(n)`: n batches of this process committed so far."""
+    prune(database, day)  # lease rows of days long done
     with database.uow(read_only=True) as uow:
         shared = DayContext(uow, day)
     leases = Leases(database, day, size=batch_size, lease=lease)

@@ -46,18 +46,13 @@ def invalid_credentials() -> Unauthenticated:
 
 def scope_of(uow: UnitOfWork, secret: str, now: datetime) -> Scope | None:
     """An API key or a session token → the caller's scope; None when neither is valid. The
-    party must still exist: a key never outlives what it belongs to."""
-    digest = hash_secret(secret)
-    found = uow.find_api_key(digest) or uow.find_session(digest, now)
+    party must still exist: a key never outlives what it belongs to. Looked up afresh on every
+    request (one statement): there is no cache that a revocation or a logout could miss."""
+    found = uow.find_caller(hash_secret(secret), now)
     if found is None:
         return None
     kind, party = found["party_kind"], found["party_id"]
-    if kind == "operator":
-        return Scope("operator", "operator")
-    scope = Scope(kind, party)
-    exists = (uow.get_reseller(scope, party) if kind == "reseller"
-              else uow.get_customer(scope, party))
-    return scope if exists is not None else None
+    return Scope("operator", "operator") if kind == "operator" else Scope(kind, party)
 
 
 def _target(uow: UnitOfWork, scope: Scope, body: dict[str, Any]) -> Scope:

@@ -124,6 +124,9 @@ class UnitOfWork(MoneyStore, ListStore, Protocol):
     def find_session(self, token_hash: str, now: datetime) -> dict[str, Any] | None:
         """{party_kind, party_id} of an unexpired session's user."""
     def delete_session(self, token_hash: str) -> None: ...
+    def find_caller(self, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+        """{party_kind, party_id} of a live key or an unexpired session with this hash whose
+        party still exists (the operator always does); else None."""
 
     # login throttling (issue 6): failed sign-ins, shared by every process
     def add_login_failure(self, failure_id: str, email: str, client: str,

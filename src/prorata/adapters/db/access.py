@@ -8,8 +8,14 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from prorata.adapters.db import prepared as q
 from prorata.adapters.db.ledger import Ledger
-from prorata.adapters.db.schema import api_keys, restrictions, user_sessions, users
+from prorata.adapters.db.schema import (
+    api_keys,
+    restrictions,
+    user_sessions,
+    users,
+)
 from prorata.adapters.db.session import utcnow
 from prorata.domain.parties import Restriction
 from prorata.services.ports import Page
@@ -42,6 +48,25 @@ class Access(Ledger):
             select(api_keys).where(api_keys.c.secret_hash == secret_hash,
                                    api_keys.c.revoked_at.is_(None))).first()
         return None if row is None else _key(row)
+
+    def find_caller(self, secret_hash: str, now: datetime) -> dict[str, Any] | None:
+        """The party of a live key or an unexpired session with this hash, if that party still
+        exists: one indexed statement per request instead of three (key, party, the reseller's
+        path; issue 13). Nothing is kept in memory between requests, so a revoked key, a
+        logout or a removed party is refused on the very next request in every process. A
+        reseller's path is kept for the rest of this unit of work (scoped reads need it)."""
+        row = self.connection.execute(q.CALLER, {"hash": secret_hash, "now": now}).first()
+        if row is None:
+            return None
+        kind, party = row.party_kind, row.party_id
+        if kind == "reseller" and row.path is not None:
+            self._remember_path(party, row.path)
+        elif not (kind == "operator" or (kind == "customer" and row.customer is not None)):
+            return None
+        return {"party_kind": kind, "party_id": party}
+
+    def _remember_path(self, reseller_id: str, path: str) -> None:
+        """Overridden by the unit of work, which caches reseller paths."""
 
     def revoke_api_key(self, key_id: str) -> None:
         self.connection.execute(update(api_keys).where(

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from prorata.adapters.db.mapping import json_dumps, json_loads
+from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -82,8 +83,12 @@ def _sqlite_engine(url: URL) -> Engine:
         # a power loss can undo whole recent batches, never tear one, and the rerun redoes
         # them exactly once (docs/DESIGN.md, "The daily run").
         if not memory and not read_only:
-            batch = options.get("prorata_batch", False)
-            conn.exec_driver_sql(f"PRAGMA synchronous={'NORMAL' if batch else 'FULL'}")
+            wanted = "NORMAL" if options.get("prorata_batch", False) else "FULL"
+            # Remembered per pooled connection (`info` lives as long as the connection): the
+            # PRAGMA is sent only when it changes, not before every write (issue 13).
+            if conn.info.get("prorata_synchronous") != wanted:
+                conn.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+                conn.info["prorata_synchronous"] = wanted
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
@@ -99,6 +104,7 @@ class Database:
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, **_pool_options(),
                                         json_serializer=json_dumps, json_deserializer=json_loads)
+        self.plans = PlanCache()  # per process, checked against the version on every read
 
     @property
     def dialect(self) -> str:
@@ -110,7 +116,8 @@ class Database:
         units of work never overlap — do not open a second one inside the first in the same
         thread: it would wait for the busy timeout and fail. `batch` marks the daily run's
         writes, which on SQLite may trade per-commit fsync for speed (see `_on_begin`)."""
-        return SqlUnitOfWork(self.engine, read_only=read_only, batch=batch)
+        return SqlUnitOfWork(self.engine, read_only=read_only, batch=batch,
+                             plan_cache=self.plans)
 
     def alembic_config(self) -> Config:
         """Built in code so that users need no alembic.ini; the migrations ship in the package."""

@@ -6,14 +6,16 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, false, func, or_, select, update
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db import prepared as q
 from prorata.adapters.db.access import Access
 from prorata.adapters.db.invoices import InvoiceStore
 from prorata.adapters.db.lists import ListQueries
 from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
+from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.schema import (
     charge_lines,
     customers,
@@ -25,7 +27,7 @@ from prorata.adapters.db.schema import (
     subscriptions,
 )
 from prorata.adapters.db.session import utcnow
-from prorata.adapters.db.subtree import in_subtree
+from prorata.adapters.db.subtree import in_subtree, subtree_upper
 from prorata.adapters.db.throttle import LoginFailures
 from prorata.adapters.db.usage import UsageStore
 from prorata.adapters.db.vendor_calls import VendorCallStore
@@ -47,9 +49,16 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
                     ListQueries, VendorCallStore, UsageStore):
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
+    def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False,
+                 plan_cache: PlanCache | None = None) -> None:
+        super().__init__(engine, read_only=read_only, batch=batch)
+        # Without a cache of the process (a unit of work made directly), one of its own.
+        self._plan_cache = plan_cache if plan_cache is not None else PlanCache()
+
     def __enter__(self) -> SqlUnitOfWork:
         super().__enter__()
         self._paths: dict[str, str] = {}
+        self._plans_written = False
         return self
 
     # --- scope (P2) ------------------------------------------------------------------------
@@ -57,12 +66,14 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     def _path_of(self, reseller_id: str) -> str | None:
         # Paths never change (resellers do not move), so caching found ones is safe.
         if reseller_id not in self._paths:
-            path = self.connection.execute(
-                select(resellers.c.path).where(resellers.c.id == reseller_id)).scalar()
+            path = self.connection.execute(q.RESELLER_PATH, {"id": reseller_id}).scalar()
             if path is None:
                 return None
             self._paths[reseller_id] = path
         return self._paths[reseller_id]
+
+    def _remember_path(self, reseller_id: str, path: str) -> None:
+        self._paths[reseller_id] = path
 
     def _in_subtree(self, scope: Scope, path_column: Any) -> ColumnElement[bool]:
         path = self._path_of(scope.party)
@@ -89,8 +100,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if path is None:
             return []
         prefixes = [path[:i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]
-        rows = self.connection.execute(
-            select(resellers).where(resellers.c.path.in_(prefixes))).all()
+        rows = self.connection.execute(q.RESELLER_CHAIN, {"paths": prefixes}).all()
         return sorted((_reseller(r) for r in rows), key=lambda r: len(r["path"]))
 
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
@@ -115,16 +125,25 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
-        query = select(customers).where(customers.c.id == customer_id)
-        if scope.kind == "reseller":
-            query = query.join(resellers, resellers.c.id == customers.c.reseller_id).where(
-                self._in_subtree(scope, resellers.c.path))
-        elif scope.kind == "customer":
-            query = query.where(customers.c.id == scope.party)
-        elif scope.kind != "operator":
+        params = self._scoped(scope, customer_id)
+        if params is None:
             return None
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(q.customer(scope.kind, self.dialect), params).first()
         return None if row is None else m.row_to_customer(row)
+
+    def _scoped(self, scope: Scope, row_id: str) -> dict[str, str] | None:
+        """The parameters of a prepared scoped read (prepared.py), or None when the scope can
+        see nothing (a reseller that does not exist, an unknown kind)."""
+        if scope.kind == "operator":
+            return {"id": row_id}
+        if scope.kind == "customer":
+            return {"id": row_id, "party": scope.party}
+        if scope.kind == "reseller":
+            path = self._path_of(scope.party)
+            if path is None:
+                return None
+            return {"id": row_id, "lo": path, "hi": subtree_upper(path)}
+        return None
 
     def add_customer(self, customer: Customer) -> None:
         row = m.customer_values(customer) | {"created_at": utcnow()}
@@ -164,15 +183,27 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         self._insert_unique(products, [row], f"product {product['id']!r}")
 
     def get_plan(self, plan_id: str) -> Plan | None:
-        data = self.connection.execute(
-            select(plans.c.data).where(plans.c.id == plan_id)).scalar()
-        return None if data is None else m.plan_from_json(data)
+        """One statement as ever; the JSON is sent and decoded only when the version differs
+        from the one this process holds (adapters/db/plan_cache.py)."""
+        held = self._plan_cache.held(plan_id)
+        held_version = -1 if held is None else held[0]
+        row = self.connection.execute(q.PLAN, {"id": plan_id, "held": held_version}).first()
+        if row is None:
+            return None
+        if held is not None and row.version == held_version:
+            return held[1]
+        plan = m.plan_from_json(row.data)
+        if not self._plans_written:  # committed data only: this transaction wrote no plan
+            self._plan_cache.put(plan_id, row.version, plan)
+        return plan
 
     def add_plan(self, plan: Plan) -> None:
+        self._plans_written = True
         row = m.plan_values(plan) | {"id": plan.id, "version": 0}
         self._insert_unique(plans, [row], f"plan {plan.id!r}")
 
     def update_plan(self, plan: Plan) -> None:
+        self._plans_written = True
         result = self.connection.execute(
             update(plans).where(plans.c.id == plan.id)
             .values(**m.plan_values(plan), version=plans.c.version + 1))
@@ -182,14 +213,10 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     # --- subscriptions ---------------------------------------------------------------------
 
     def get_subscription(self, scope: Scope, sub_id: str) -> Subscription | None:
-        query = select(subscriptions).where(subscriptions.c.id == sub_id)
-        if scope.kind == "reseller":
-            query = query.where(self._in_subtree(scope, subscriptions.c.reseller_path))
-        elif scope.kind == "customer":
-            query = query.where(subscriptions.c.customer_id == scope.party)
-        elif scope.kind != "operator":
+        params = self._scoped(scope, sub_id)
+        if params is None:
             return None
-        row = self.connection.execute(query).first()
+        row = self.connection.execute(q.subscription(scope.kind, self.dialect), params).first()
         return None if row is None else m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
