@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from tests.e2e.lifecycle import ok
+from tests.e2e.vendorlife import work
 from tests.panel.store_world import build_store, quoted, steps, vendor_requests
 from tests.panel.world import csrf
 
@@ -108,6 +109,9 @@ def test_manager_must_give_the_manager_attribute(world):
     listed = ok(customer.get("/v1/subscriptions?plan=gw-std"))["data"]
     assert [s["attributes"] for s in listed] == [{"domain": "acme.test"}]
     assert "GW-2025-15" not in customer.get(f"/panel/subscriptions/{sub_id}").text
+    details = reseller.get(f"/panel/subscriptions/{sub_id}").text
+    assert '<dd data-attr="deal">GW-2025-15</dd>' in details
+    assert "data-attributes" not in customer.get(f"/panel/subscriptions/{sub_id}").text
 
 
 def test_a_customer_may_not_give_the_manager_attribute(world):
@@ -219,3 +223,20 @@ def test_hand_edited_urls_are_4xx_pages(world):
     assert client.post(ORDER, data={"csrf": "forged", "plan": "basic"}).status_code == 403
     assert client.post(ORDER, data={"csrf": csrf(page), "plan": "basic", "period": "P1Y",
                                     "res_seats": "x"}).status_code == 400
+
+
+def test_later_operations_hand_the_attributes_to_the_vendor_too(world):
+    # SPEC V4 "The attributes of P7 are handed to the connector": the order's attributes stay
+    # with the subscription, so a change (and every later call) carries them as well.
+    api = world.api
+    build_store(api)
+    want = {"domain": "acme.test", "deal": "GW-1"}
+    ok(api.post("/v1/subscriptions", json={"id": "s-gw", "customer": "acme", "plan": "gw-std",
+                                           "resources": {"seats": 2}, "attributes": want}))
+    work(api)
+    assert ok(api.get("/v1/subscriptions/s-gw"))["status"] == "active"
+    ok(api.post("/v1/subscriptions/s-gw/operations", json={
+        "type": "change_resources", "resources": {"seats": 4}}))
+    sent = vendor_requests(api, "s-gw")
+    assert [r["verb"] for r in sent] == ["purchase", "change"]
+    assert [r["attributes"] for r in sent] == [want, want]

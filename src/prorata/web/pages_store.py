@@ -170,5 +170,5 @@ async def place_order(request: Request) -> Response:
             step = "attributes" if _is_attribute(refusal) else "confirm"
             return _wizard(request, scope, order, step, status=exc.status
                            if 400 <= exc.status < 500 else 400, refusal=refusal)
-        return see_other(f"/panel/subscriptions/{result['id']}?ordered=1")
+        return see_other(f"/panel/subscriptions/{result['id']}")
     return await guard_form(request, run)
