@@ -107,6 +107,7 @@ def test_a_manager_orders_for_a_customer(server, api, browser, shots):
     page.wait_for_url("**/panel/subscriptions/sub_*")
     sub_id = page.url.split("/")[-1].split("?")[0]
     expect(page.locator("[data-attr=deal]")).to_have_text("GW-2025-15")  # managers see it
+    page.screenshot(path=shots / "store-details-manager.png", full_page=True)
     sub = ok(api.get(f"/v1/subscriptions/{sub_id}"))
     assert sub["customer"] == "acme" and sub["resources"]["seats"] == 10
     assert purchase_amount(api, sub_id) == shown
