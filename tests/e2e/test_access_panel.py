@@ -7,10 +7,12 @@ import pytest
 
 from tests.panel.world import build, sign_in
 
+ORDER_FOR_ACME = "/panel/store/order?plan=basic&customer=acme&period=P1Y&step=confirm"
 PAGES = ["/panel/", "/panel/subscriptions", "/panel/subscriptions/s-acme",
          "/panel/subscriptions/s-acme/do/stop", "/panel/billing?customer=acme",
          "/panel/customers", "/panel/approvals", "/panel/plans", "/panel/plans/basic",
-         "/panel/resellers/nw/settings", "/panel/settings", "/panel/notifications"]
+         "/panel/resellers/nw/settings", "/panel/settings", "/panel/notifications",
+         "/panel/store", ORDER_FOR_ACME]
 OK, AWAY, MISSING = 200, 303, 404
 EXPECTED = {
     None: {page: AWAY for page in PAGES},
@@ -22,6 +24,7 @@ EXPECTED = {
               "/panel/subscriptions/s-acme": MISSING,
               "/panel/subscriptions/s-acme/do/stop": MISSING,
               "/panel/billing?customer=acme": MISSING, "/panel/resellers/nw/settings": MISSING,
+              ORDER_FOR_ACME: MISSING,  # issue 14: nobody orders for another customer
               "/panel/settings": MISSING},
     "reseller": {**dict.fromkeys(PAGES, OK), "/panel/": AWAY, "/panel/settings": MISSING},
     "operator": {**dict.fromkeys(PAGES, OK), "/panel/": AWAY},

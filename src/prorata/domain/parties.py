@@ -169,3 +169,12 @@ def check_order_attributes(defined: Sequence[Mapping[str, Any]], given: Mapping[
             raise InvalidInput(ATTRIBUTE_REQUIRED,
                                f"{attr.get('name') or attr['id']} is required",
                                f"attributes.{attr['id']}")
+
+
+def customer_visible(defined: Sequence[Mapping[str, Any]],
+                     given: Mapping[str, Any]) -> dict[str, Any]:
+    """SPEC P7 seen from the customer: the attributes it may give itself (customer or both),
+    never the manager-only ones. An attribute the product no longer lists is hidden too: its
+    audience is unknown, and a customer loses nothing it entered (it could not enter it)."""
+    audience = {a["id"]: a.get("audience", "both") for a in defined}
+    return {k: v for k, v in given.items() if audience.get(k) in ("customer", "both")}

@@ -13,6 +13,7 @@ from typing import Any
 from prorata.domain.catalog import BillingType
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import LineKind, OpStatus, Status
+from prorata.domain.parties import customer_visible
 from prorata.services.catalog import plan_json, product_json
 from prorata.services.inputs import ID_PATTERN
 from prorata.services.list_port import PageRequest
@@ -187,4 +188,21 @@ def list_of(uow: UnitOfWork, scope: Scope, kind: str, params: Mapping[str, str])
             "api_keys": _owned_json("api_key"), "users": _owned_json("user"),
         }
         items = [converters[kind](item) for item in page.items]
+    if kind == "subscriptions" and not scope.is_manager:
+        items = _customer_attributes(uow, items)
     return Page(items, page.has_more)
+
+
+def _customer_attributes(uow: UnitOfWork, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """P7 as in GET /v1/subscriptions/{id}: a customer never sees manager-only attributes.
+    One product lookup per plan of the page, and only when something is to be filtered."""
+    products: dict[str, list[Any]] = {}
+    for item in items:
+        if not item.get("attributes"):
+            continue
+        if item["plan"] not in products:
+            plan = uow.get_plan(item["plan"])
+            product = uow.get_product(plan.product) if plan is not None else None
+            products[item["plan"]] = list((product or {}).get("attributes") or [])
+        item["attributes"] = customer_visible(products[item["plan"]], item["attributes"])
+    return items

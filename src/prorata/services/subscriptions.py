@@ -18,6 +18,7 @@ from prorata.domain.engine import (
     purchase,
     unavailable_operations,
 )
+from prorata.domain.engine.context import Actor
 from prorata.domain.engine.pricing import total
 from prorata.domain.errors import (
     RESTRICTED_PARTY,
@@ -28,13 +29,20 @@ from prorata.domain.errors import (
 )
 from prorata.domain.model import Customer, Operation, OpStatus, Status, Subscription
 from prorata.domain.money import format_amount
-from prorata.domain.parties import check_order_attributes
+from prorata.domain.parties import (
+    NameRules,
+    check_company_name,
+    check_order_attributes,
+    customer_visible,
+)
 from prorata.ids import new_id
 from prorata.services import vendors
 from prorata.services.delegation import PartyRules, rules_for
 from prorata.services.inputs import scoped_id
 from prorata.services.ports import Page, Scope, UnitOfWork
 from prorata.services.views import line_to_dict, operation_to_dict, subscription_to_dict
+
+NAME_RULES = "company_names"  # services.parties.NAME_RULES (that module imports this one)
 
 __all__ = ["create_subscription", "get_subscription", "patch_subscription", "run_operation",
            "list_operations", "recommendations", "line_to_dict", "new_id"]
@@ -105,20 +113,38 @@ def _load(uow: UnitOfWork, scope: Scope, sub_id: str) -> Subscription:
     return sub
 
 
-def _view(ctx: Context) -> dict[str, Any]:
-    """S2 both ways: what may be done today, and for everything else why not (and when)."""
+def _view(ctx: Context, uow: UnitOfWork) -> dict[str, Any]:
+    """S2 both ways: what may be done today, and for everything else why not (and when).
+    A customer does not see the manager-only order attributes (P7, seed 003: non-public data
+    such as a reseller's discount code)."""
     unavailable = {op: r.as_dict() for op, r in unavailable_operations(ctx).items()}
-    return subscription_to_dict(ctx.subscription, available_operations(ctx), unavailable)
+    view = subscription_to_dict(ctx.subscription, available_operations(ctx), unavailable)
+    return attributes_shown(uow, ctx.actor, view, ctx.plan.product)
+
+
+def attributes_shown(uow: UnitOfWork, scope: Actor, view: dict[str, Any],
+                     product_id: str) -> dict[str, Any]:
+    if scope.is_manager or not view.get("attributes"):
+        return view
+    product = uow.get_product(product_id) or {}
+    view["attributes"] = customer_visible(product.get("attributes") or [], view["attributes"])
+    return view
 
 
 def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
-                        today: date) -> dict[str, Any]:
-    """S3: purchase. Validates the order attributes for the caller's audience (P7) and the
-    restriction lists (P6); the attributes are stored on the subscription for the vendor
-    connector."""
+                        today: date, *, attributes_later: bool = False) -> dict[str, Any]:
+    """S3: purchase. Validates the order attributes for the caller's audience (P7), the
+    customer's company name against the operator's current rules (P5: rules made after the
+    customer was created still stop an order the vendor would refuse) and the restriction
+    lists (P6); the attributes are stored on the subscription for the vendor connector.
+
+    `attributes_later` is for a preview only: the store's quote before the attributes step
+    (attributes never change the price)."""
     preview = body.get("preview", False)
     if not isinstance(preview, bool):
         raise InvalidInput("invalid_field", "preview must be true or false", "preview")
+    if attributes_later and not preview:
+        raise ValueError("attributes may be left for later in a preview only")
     customer = _customer(uow, scope, body.get("customer"))
     plan = _plan(uow, body.get("plan"))
     sub_id = scoped_id(scope, body, "sub")
@@ -126,7 +152,10 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
     attributes = body.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise InvalidInput("invalid_field", "attributes must be an object", "attributes")
-    check_order_attributes(product.get("attributes") or [], attributes, scope.is_manager)
+    if not attributes_later:
+        check_order_attributes(product.get("attributes") or [], attributes, scope.is_manager)
+    check_company_name(customer.name, NameRules.from_json(uow.get_setting(NAME_RULES)),
+                       "customer.name")
     rules = rules_for(uow, customer, plan.product)
     if rules.restricted:
         raise OperationRefused(RESTRICTED_PARTY, "the customer may not order this product",
@@ -142,18 +171,18 @@ def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
         assert decision.operation is not None
         op = replace(decision.operation, id=None)  # type: ignore[arg-type]
         return {**operation_to_dict(op, decision.lines, customer.currency, "preview"),
-                "preview": True, "subscription": _view(ctx)}
+                "preview": True, "subscription": _view(ctx, uow)}
     routed = vendors.route(uow, None, decision, plan, customer)
     uow.add_subscription(sub)
     _store_history(uow, decision, customer, today)
     if routed is not None:
         vendors.store(uow, routed, today)
         ctx.subscription = _load(uow, scope, sub.id)
-    return _view(ctx)
+    return _view(ctx, uow)
 
 
 def get_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, today: date) -> dict[str, Any]:
-    return _view(_context(uow, scope, _load(uow, scope, sub_id), today))
+    return _view(_context(uow, scope, _load(uow, scope, sub_id), today), uow)
 
 
 def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, Any],
@@ -175,7 +204,7 @@ def patch_subscription(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[st
             status=OpStatus.COMPLETED, actor=f"{scope.kind}:{scope.party}",
             params={"auto_renew": auto_renew}, effective_on=today, created_on=today,
             currency=ctx.customer.currency))
-    return _view(ctx)
+    return _view(ctx, uow)
 
 
 def run_operation(uow: UnitOfWork, scope: Scope, sub_id: str, body: dict[str, Any],
