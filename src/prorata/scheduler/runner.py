@@ -39,7 +39,8 @@ from prorata.adapters.db.schema import (
 )
 from prorata.adapters.db.session import utcnow
 from prorata.domain.catalog import Plan
-from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
+from prorata.domain.engine import SYSTEM, Context, Decision, RateTable, due_on
+from prorata.domain.engine.common import copy_sub
 from prorata.domain.engine.plain import Hit, PlainProlongations, charged
 from prorata.domain.model import TRANSITIONAL, Customer, Subscription
 from prorata.ids import new_id
@@ -82,9 +83,6 @@ class DayContext:
 def _decide(shared: DayContext, sub: Subscription, customer: Customer,
             balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id,
             conn: Any = None) -> list[Any] | Hit:
-    from prorata.domain.engine import Decision
-    from prorata.domain.engine.common import copy_sub
-
     if sub.status in TRANSITIONAL:  # busy with its vendor: the outcome schedules it again
         return [Decision(copy_sub(sub, due_on=None), None)]
     plan = shared.plan_for(sub.plan, customer)

@@ -84,8 +84,9 @@ def plain_key(ctx: Context) -> tuple[tuple[Any, ...], date | None] | None:
     if start is None or start > today:
         return None
     after = ctx.plans.get(sub.plan, plan)
-    if not _idle(deletion_day(sub, plan), today) or not _idle(grace_end_day(sub, plan), today):
-        return None
+    if after is not plan and not (_idle(deletion_day(sub, plan), today)
+                                  and _idle(grace_end_day(sub, plan), today)):
+        return None  # (the same plan: asked below)
     others = [auto_renewal_day(sub, after), expiry_day(sub), deletion_day(sub, after),
               grace_end_day(sub, after), expiry_notice_day(sub, after)]
     for day in others:
