@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from prorata.adapters.db.bulk import Codec
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on, run_day
+from prorata.domain.engine import plain as plain_module
 from prorata.domain.engine.plain import Hit, PlainProlongations, decisions
 from prorata.domain.engine.pricing import capture_prices
 from prorata.domain.model import Customer, Status, Subscription, UnitPrice
@@ -252,3 +253,20 @@ def test_a_shifted_last_month_is_not_given_the_lines_of_an_unshifted_one():
     got = decisions(context(plan, cust, replace(b), day, None), found) \
         if isinstance(found, Hit) else found
     same_decisions(got, expected)
+
+
+def test_the_cache_of_keys_is_bounded(monkeypatch):
+    # issue 13 (bounded memory): a day of all-different keys does not grow the cache past
+    # MAX_KEYS; it starts again, and a key learnt again still gives the engine's decision
+    monkeypatch.setattr(plain_module, "MAX_KEYS", 3)
+    plan, cust, a, _ = plain_case()
+    cache, day = PlainProlongations(), date(2025, 9, 1)
+    for seats in range(1, 8):
+        sub = replace(a, id=f"s{seats}", resources={"seats": seats}, high_water={"seats": seats})
+        cache.find(context(plan, cust, sub, day, None))
+        assert len(cache.known) <= 3
+    b = replace(a, id="sB", resources={"seats": 7}, high_water={"seats": 7})
+    found = cache.find(context(plan, cust, replace(b), day, None))
+    assert isinstance(found, Hit)
+    same_decisions(decisions(context(plan, cust, replace(b), day, None), found),
+                   run_day(context(plan, cust, replace(b), day, None)))

@@ -36,7 +36,7 @@ from prorata.domain.engine.schedule import (
 )
 from prorata.domain.model import ChargeLine, Operation, OpStatus
 
-MAX_KEYS = 50_000  # past this the cache starts again: memory must not grow with the day
+MAX_KEYS = 10_000  # ~2 KB each; past this the cache starts again: memory must not grow with N
 _CHANGED = frozenset({"charged_until", "due_on"})
 
 
