@@ -3,6 +3,7 @@
     python benchmarks/billing_run.py                 # N=100,000, both databases, 3 runs
     python benchmarks/billing_run.py --n 20000 --db sqlite --runs 5
     python benchmarks/billing_run.py --db postgres --processes 2 [--pin]
+    python benchmarks/billing_run.py --mix plain     # a day of plain prolongations only
 
 Each run seeds a fresh database with N subscriptions all due on the run day — a mix of
 billing-day prolongations (monthly, monthly_commitment), automatic renewal orders (long_term,
@@ -89,8 +90,11 @@ def _subscription(i: int, plan: Any) -> Subscription:
     return sub
 
 
-def seed(database: Database, n: int) -> None:
-    all_plans = _plans()
+MIXES = {"mixed": 5, "plain": 2}  # plain: prolongations only (monthly, monthly_commitment)
+
+
+def seed(database: Database, n: int, mix: str = "mixed") -> None:
+    all_plans = _plans()[:MIXES[mix]]
     now = utcnow()
     with database.uow() as uow:
         conn = uow.connection
@@ -182,14 +186,14 @@ def _fresh(kind: str, tmp: Path) -> tuple[str, str | None]:
 
 
 def bench(kind: str, n: int, runs: int, processes: int = 1,
-          pin: bool = False) -> list[dict[str, Any]]:
+          pin: bool = False, mix: str = "mixed") -> list[dict[str, Any]]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
             url, pg_name = _fresh(kind, Path(tmp))
             database = Database(url)
             database.migrate()
-            seed(database, n)
+            seed(database, n, mix)
             database.dispose()
             load_before = os.getloadavg()[0]
             result = run_processes(url, processes, pin)
@@ -217,6 +221,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1,
                         help="runners sharing the day at once")
     parser.add_argument("--pin", action="store_true", help="pin runner i to core i")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="mixed",
+                        help="mixed: five kinds of work; plain: a billing day of prolongations")
     parser.add_argument("--run-only", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--core", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,11 +230,11 @@ def main() -> None:
         print(json.dumps(run_once(args.run_only, args.core), default=str))
         return
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    print(f"daily run over {args.n:,} due subscriptions, {args.runs} runs each "
+    print(f"daily run over {args.n:,} due subscriptions ({args.mix}), {args.runs} runs each "
           f"{args.processes} process(es){' pinned' if args.pin else ''} "
           f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)")
     for kind in kinds:
-        results = bench(kind, args.n, args.runs, args.processes, args.pin)
+        results = bench(kind, args.n, args.runs, args.processes, args.pin, args.mix)
         rates = [r["rate"] for r in results]
         peak = statistics.median(r["peak_mb"] for r in results)
         load = statistics.median(r["load"] for r in results)

@@ -17,6 +17,8 @@ from prorata.adapters.db.bulk import PLAIN, SUB_FIELDS, Codec, json_text, same, 
 from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.session import utcnow
 from prorata.domain.engine import Decision
+from prorata.domain.engine.daily import prolong_dedup_key
+from prorata.domain.engine.plain import Hit, Plain
 from prorata.domain.model import LineKind, Operation, Subscription
 from prorata.ids import new_id
 from prorata.services import vendors
@@ -69,6 +71,28 @@ def _operation_row(codec: Codec, op: Operation, customer: str, stamp: Any) -> tu
             stamp, stamp)
 
 
+_PLAIN_COLUMNS = ("charged_until", "due_on")  # in SUB_FIELDS order, as changed_columns gives
+
+
+def _plain_rows(codec: Codec, plain: Plain, day: Any) -> tuple[Any, ...]:
+    """A plain prolongation's rows but for ids, dedup key and timestamps, encoded once per
+    key and dialect: the operation's columns from `type` to `error_message`, each line's
+    from `kind` to `created_on`, and the new `charged_until`. Exactly what the loop below
+    writes for the engine's own decision (tests/unit/test_plain_prolongation.py compares)."""
+    if plain.encoded is None:
+        plain.encoded = {}
+    found = plain.encoded.get(codec.sqlite)  # per dialect: SQLite's dates are text
+    if found is None:
+        op = plain.op
+        middle = _operation_row(codec, op, "", None)[3:13]
+        tails = tuple((LineKind(ln.kind).value, ln.resource, ln.description,
+                       codec.day(ln.period_start), codec.day(ln.period_end), ln.quantity,
+                       units(ln.unit_price), units(ln.amount), ln.currency, day)
+                      for ln in plain.lines)
+        found = plain.encoded[codec.sqlite] = (middle, tails, codec.day(plain.end))
+    return found  # type: ignore[no-any-return]
+
+
 @dataclass
 class Encoded:
     """A batch's rows, encoded and ready to send (see `encode_batch`)."""
@@ -82,7 +106,7 @@ class Encoded:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]],
+def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision] | Hit]],
                  today: date, *, make_id: Callable[[str], str] = new_id) -> Encoded:
     """Every decision of the batch as rows: new operations, their lines, operation status
     changes, and the subscriptions' changed columns (grouped by which columns changed). Pure
@@ -94,6 +118,18 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]
     ops, lines, op_updates, subs, counts = out.ops, out.lines, out.op_updates, out.subs, out.counts
     for original, decisions in results:
         customer = original.customer
+        if isinstance(decisions, Hit):  # a plain prolongation: its key's rows, its own ids
+            sub_id = original.id
+            middle, tails, end = _plain_rows(codec, decisions.plain, day)
+            new_op = make_id("op")
+            ops.append((new_op, sub_id, customer, *middle,
+                        prolong_dedup_key(sub_id, decisions.plain.op.effective_on), stamp, stamp))
+            counts["prolong"] = counts.get("prolong", 0) + 1
+            for tail in tails:
+                lines.append((make_id("ln"), customer, sub_id, new_op, *tail))
+            subs.setdefault(_PLAIN_COLUMNS, []).append(
+                (end, codec.day(decisions.due_on), sub_id, original.version))
+            continue
         for decision in decisions:
             op = decision.operation
             if op is not None:
@@ -127,7 +163,7 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision]]
     return out
 
 
-def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision]]] | Encoded,
+def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision] | Hit]] | Encoded,
                 today: date, *, make_id: Callable[[str], str] = new_id) -> dict[str, int]:
     """Store every decision of the batch (or the batch `encode_batch` made of them): new
     operations (their dedup keys make each action happen once), their lines, operation status

@@ -39,8 +39,9 @@ from prorata.adapters.db.schema import (
 )
 from prorata.adapters.db.session import utcnow
 from prorata.domain.catalog import Plan
-from prorata.domain.engine import SYSTEM, Context, RateTable, due_on
-from prorata.domain.engine import run_day as decide_day
+from prorata.domain.engine import SYSTEM, Context, Decision, RateTable, due_on
+from prorata.domain.engine.common import copy_sub
+from prorata.domain.engine.plain import Hit, PlainProlongations, charged
 from prorata.domain.model import TRANSITIONAL, Customer, Subscription
 from prorata.ids import new_id
 from prorata.scheduler import restrictions as party_rules
@@ -76,14 +77,12 @@ class DayContext:
         self.plan_for = party_rules.plans_for_day(conn, self.plans)  # P3: a subtree's grace
         self.codec = Codec(conn.dialect)  # one per run: it remembers parsed JSON texts
         self.router = DailyRouter()  # V4: reads the products only if something is routed
+        self.plain = PlainProlongations()  # issue 13: what plain prolongations write, per key
 
 
 def _decide(shared: DayContext, sub: Subscription, customer: Customer,
             balances: dict[str, Decimal], make_id: Callable[[str], str] = new_id,
-            conn: Any = None) -> list[Any]:
-    from prorata.domain.engine import Decision
-    from prorata.domain.engine.common import copy_sub
-
+            conn: Any = None) -> list[Any] | Hit:
     if sub.status in TRANSITIONAL:  # busy with its vendor: the outcome schedules it again
         return [Decision(copy_sub(sub, due_on=None), None)]
     plan = shared.plan_for(sub.plan, customer)
@@ -91,7 +90,11 @@ def _decide(shared: DayContext, sub: Subscription, customer: Customer,
                   actor=SYSTEM, new_id=make_id, plans=shared.plans, rates=shared.rates,
                   restricted=shared.is_restricted(customer, plan),
                   balance=balances.get(customer.id))
-    decisions = decide_day(ctx)
+    decisions = shared.plain.find(ctx)  # the full engine, unless a plain prolongation
+    if isinstance(decisions, Hit):  # written from its key's rows (batch.encode_batch)
+        if customer.id in balances:
+            balances[customer.id] -= charged(decisions)
+        return decisions
     if decisions:  # V4: renewals and switches taking effect go through the connector
         decisions = shared.router.route(conn, sub, decisions, shared.plans, customer)
     if customer.id in balances:  # later subscriptions of the batch see these charges
@@ -133,7 +136,7 @@ class _Run:
         batch.counts["subscriptions"] = len(results)
         return _Decided(claim, batch)
 
-    def _decide_in(self, conn: Any, ids: list[str]) -> list[tuple[Subscription, list[Any]]]:
+    def _decide_in(self, conn: Any, ids: list[str]) -> list[tuple[Subscription, Any]]:
         shared = self.shared
         subs = load_subscriptions(conn, shared.codec, ids, shared.day)
         custs = load_customers(conn, shared.codec, {s.customer for s in subs})

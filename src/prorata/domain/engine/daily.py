@@ -8,6 +8,7 @@ the database, so a step happens once per subscription and date however often it 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from prorata.domain import errors as E
 from prorata.domain.engine.common import copy_sub, operation, pricer, raised_high_water
@@ -52,6 +53,11 @@ def switch_effect(ctx: Context) -> Decision | None:
     return Decision(new, op, lines, op_updates=[OpUpdate(order.operation_id, OpStatus.COMPLETED)])
 
 
+def prolong_dedup_key(subscription: str, start: date | None) -> str:
+    """S12: one prolongation per subscription and start (plain.py makes the same key)."""
+    return f"prolong:{subscription}:{start}"
+
+
 def prolongation(ctx: Context) -> Decision | None:
     """S7: on the billing day, the next billing month with the current (or prolonged) amounts;
     without price lock at today's prices (C8)."""
@@ -68,7 +74,7 @@ def prolongation(ctx: Context) -> Decision | None:
     lines = p.setup(cfg, sub.high_water, start, end)
     lines += p.recurring(cfg, start, end, kind=LineKind.CHARGE, ref=None, one_line=sub.shifted)
     op = operation(ctx, "prolong", OpStatus.COMPLETED, {"resources": amounts}, start, lines,
-                   dedup_key=f"prolong:{sub.id}:{start}")
+                   dedup_key=prolong_dedup_key(sub.id, start))
     new = copy_sub(sub, charged_until=end, next_resources=None, prolong_operation=None)
     new.resources, new.prices = dict(amounts), prices
     new.high_water = raised_high_water(sub.high_water, amounts)
