@@ -1,11 +1,14 @@
 """The vendor job (SPEC V1, V4, V5): make the pending vendor calls, poll the ones that answered
 pending, and apply each final answer exactly once.
 
-The vendor is called outside any transaction (it may take seconds); the answer is then applied
-in one transaction that first marks the call done under this worker's claim (`finish`). If the
-worker dies between the vendor's answer and that commit, nothing was applied; once the lease
-runs out another worker asks the vendor again — connectors key their calls by the operation id,
-so the repeat is harmless — and applies the answer."""
+A round claims up to `BATCH` due calls in one statement, asks the vendor for each outside any
+transaction (it may take seconds), then applies the final answers of the batch together in one
+transaction that first marks them done under this worker's claim (`finish_many`), and
+reschedules the pending ones together. If the worker dies before that commit, nothing was
+applied; once the lease runs out another worker asks the vendor again — connectors key their
+calls by the operation id, so the repeat is harmless — and applies the answer. Answers are
+held at most `FLUSH_SECONDS` before they are applied, so a slow vendor does not hold a batch's
+answers until its lease is near its end."""
 
 from __future__ import annotations
 
@@ -79,15 +82,6 @@ def _final(call: ClaimedCall, now: datetime) -> tuple[Outcome | None, Any]:
         outcome = Outcome.failed("the vendor did not complete the operation within "
                                  "the time limit (vendor_timeout_hours)")
     return outcome, None
-
-
-def handle(database: Any, call: ClaimedCall, now: datetime) -> int:
-    """One call: asked, then rescheduled or applied."""
-    outcome, wait = _final(call, now)
-    if outcome is None:
-        reschedule_many(database, [wait])
-        return 0
-    return apply(database, call, outcome, now)
 
 
 def handle_batch(database: Any, batch: list[ClaimedCall], now: datetime) -> int:

@@ -1,11 +1,12 @@
 """The durable vendor calls (SPEC V1, V5): one row per operation waiting for its vendor.
 
-Claims follow the deliveries' pattern: a conditional UPDATE that sets a claim token and a
-lease (`claimed_until`), after a `FOR UPDATE SKIP LOCKED` selection on PostgreSQL so that
-workers do not queue behind each other; SQLite's write transaction holds the database lock.
-An outcome is applied in the transaction that flips `state` from pending to done under the
-same claim token (`finish`): a worker whose lease ran out and whose call was taken over
-finds zero rows and applies nothing, so every outcome is applied once."""
+Claims follow the deliveries' pattern in a single statement: a conditional UPDATE that sets a
+claim token and a lease (`claimed_until`) on the rows of a `FOR UPDATE SKIP LOCKED` selection
+(PostgreSQL; SQLite's write transaction holds the database lock), returning what the worker
+needs, so that workers do not queue behind each other nor read the call again. An outcome is
+applied in the transaction that flips `state` from pending to done under the same claim token
+(`finish`, `finish_many`): a worker whose lease ran out and whose call was taken over finds
+zero rows and applies nothing, so every outcome is applied once."""
 
 from __future__ import annotations
 
@@ -148,16 +149,11 @@ def _by_token(calls: list[tuple[ClaimedCall, str | None]]) -> \
     return groups
 
 
-def reschedule(database: Any, call: ClaimedCall, *, reference: str | None,
-               next_poll_at: datetime, error: str | None) -> bool:
-    """Still pending: remember the vendor's reference, release the claim, wait."""
-    return reschedule_many(database, [(call, reference, next_poll_at, error)]) == 1
-
-
 def reschedule_many(database: Any,
                     waits: list[tuple[ClaimedCall, str | None, datetime, str | None]]) -> int:
-    """`reschedule` for a batch, in one transaction and one executemany; answers how many
-    were still this worker's."""
+    """Still pending: remember the vendor's reference, release the claim, wait. One
+    transaction and one executemany for the batch; answers how many were still this
+    worker's."""
     if not waits:
         return 0
     c = vendor_calls.c
