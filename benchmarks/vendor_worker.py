@@ -3,6 +3,7 @@
 
     python benchmarks/vendor_worker.py                # N=2,000, 1 and 2 workers, 3 runs each
     python benchmarks/vendor_worker.py --n 5000 --runs 5 --latency-ms 20 --db sqlite
+    python benchmarks/vendor_worker.py --profile --db sqlite  # statements, CPU per outcome
 
 Each run seeds a fresh database with N subscriptions bought through the service on a product
 whose connector answers pending, so every purchase is `provisioning` with a durable vendor
@@ -136,16 +137,58 @@ def run(kind: str, n: int, processes: int, latency_ms: int, tmp: Path) -> float:
             drop_pg_database(pg_name)
 
 
+def profile(kind: str, n: int, tmp: Path) -> None:
+    """In-process, one worker, a vendor with no latency: SQL statements and this process's
+    CPU per applied outcome. Both are independent of the machine's load, unlike wall time
+    (the database server's own CPU on PostgreSQL is not counted)."""
+    from sqlalchemy import event
+
+    db_url, pg_name = _fresh(kind, tmp)
+    database = Database(db_url)
+    try:
+        database.migrate()
+        seed(database, n, 0)
+        _pending(database)  # connected before counting
+        statements = [0]
+
+        def count(*_: object) -> None:
+            statements[0] += 1
+
+        event.listen(database.engine, "before_cursor_execute", count)
+        now = vendors.now_on(DAY)
+        cpu, wall = time.process_time(), time.perf_counter()
+        applied = poll_vendors(database, now)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        event.remove(database.engine, "before_cursor_execute", count)
+        assert applied == n == n - _pending(database), (applied, n)
+        print(f"  {kind:<8} n={n:,}  {statements[0] / n:.2f} statements/outcome  "
+              f"{cpu / n * 1e6:,.0f} µs CPU/outcome  (wall {n / wall:,.0f} outcomes/s)",
+              flush=True)
+    finally:
+        database.dispose()
+        if pg_name:
+            from tests.dbfixtures import drop_pg_database
+
+            drop_pg_database(pg_name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency-ms", type=int, default=5)
+    parser.add_argument("--profile", action="store_true",
+                        help="statements and CPU per outcome, in-process, one worker")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
+        return
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.runs):
+                profile(args.db, args.n, Path(tmp))
         return
     print(f"vendor worker: {args.n:,} pending operations, vendor latency {args.latency_ms} ms, "
           f"{args.runs} runs each (python {sys.version.split()[0]}, {os.cpu_count()} cores)")

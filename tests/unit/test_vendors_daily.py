@@ -72,3 +72,34 @@ def test_a_pending_renewal_is_transitional_and_cuts_the_day():
     assert d.routed.operation_id == "op-r" and d.routed.target_status is Status.ACTIVE
     assert d.routed.before.renewal_order is None  # the failure rule: the order is dropped
     assert d.routed.request.verb == "renew"
+
+
+def _system_op(sub: Any, op_type: str, **params: Any) -> Operation:
+    return Operation(id=f"op-{op_type}", subscription=sub.id, type=op_type,
+                     status=OpStatus.COMPLETED, actor="system:scheduler", params=params,
+                     effective_on=DAY, created_on=DAY)
+
+
+def test_a_non_payment_stop_goes_to_the_vendor():
+    # SPEC V4, S7: the stop at the end of the grace period stops the vendor's service too;
+    # a failure returns to the subscription as it was (active, still unpaid).
+    sub = sample_subscription()
+    stopped = copy_sub(sub, status=Status.STOPPED, stopped_on=DAY)
+    decision = Decision(stopped, _system_op(sub, "stop", reason="non_payment"))
+    [d] = DailyRouter().route(Products("simulated"), sub, [decision], PLANS,
+                              Customer("acme", "Acme"))
+    assert (d.subscription.status, d.operation.status) == (Status.STOPPING,
+                                                           OpStatus.PROVISIONING)
+    assert d.routed.request.verb == "stop" and d.routed.target_status is Status.STOPPED
+    assert d.routed.before is sub
+
+
+def test_an_expiry_does_not_call_the_vendor():
+    # SPEC V4 names no expiry (docs/design/vendors.md): stored as decided, nothing read.
+    sub = sample_subscription()
+    expired = copy_sub(sub, status=Status.EXPIRED)
+    decisions = [Decision(expired, _system_op(sub, "expire"))]
+    conn = Products("simulated")
+    assert DailyRouter().route(conn, sub, decisions, PLANS, Customer("acme", "Acme")) \
+        == decisions
+    assert conn.queries == 0 and decisions[0].subscription.status is Status.EXPIRED

@@ -17,8 +17,8 @@ from typing import Any
 
 from prorata.domain import events as T
 from prorata.domain.catalog import Plan
-from prorata.domain.engine import Decision, due_on
-from prorata.domain.engine.common import copy_sub
+from prorata.domain.engine import SYSTEM, Decision, due_on
+from prorata.domain.engine.common import actor_name, copy_sub
 from prorata.domain.engine.notices import transition_events
 from prorata.domain.model import (
     ChargeLine,
@@ -41,6 +41,9 @@ TRANSITIONAL_OF = {"purchase": Status.ACTIVATING, "activate": Status.ACTIVATING,
 # Told when the vendor has carried the change out, not when it was accepted.
 DEFERRED_EVENTS = frozenset({T.SUBSCRIPTION_STOPPED, T.SUBSCRIPTION_DELETED,
                              T.SUBSCRIPTION_RENEWED, T.SUBSCRIPTION_EXPIRED})
+# The daily run's own deletions and non-payment stops: a failure leaves them due (vendors_daily).
+RETRIED_DAILY = frozenset({"delete", "stop"})
+SYSTEM_ACTOR = actor_name(SYSTEM)
 VENDOR_FAILED = "vendor_failed"
 VENDOR_OPERATION_FAILED = "vendor_operation_failed"
 MAX_MESSAGE = 1000
@@ -198,6 +201,10 @@ def apply_failure(uow: UnitOfWork, operation_id: str, before: Subscription, mess
     plan = uow.get_plan(restored.plan)
     if plan is not None:
         restored.due_on = due_on(restored, plan)
+    if op.type in RETRIED_DAILY and op.actor == SYSTEM_ACTOR and restored.due_on is not None:
+        # Still due: tried again by the next day's run, with that day's dedup key (not by a
+        # rerun of today's, whose key this failed operation holds).
+        restored.due_on = max(restored.due_on, today + timedelta(days=1))
     uow.update_subscription(restored)
     op.status, op.error_code, op.error_message = OpStatus.FAILED, VENDOR_FAILED, message
     uow.update_operation(op)

@@ -99,13 +99,14 @@ def expiry(ctx: Context) -> Decision | None:
 
 
 def deletion(ctx: Context) -> Decision | None:
-    """S6, S9: expired past `expired_renewal_days`, or stopped past `stopped_retention_days`."""
+    """S6, S9: expired past `expired_renewal_days`, or stopped past `stopped_retention_days`.
+    The key carries the day: a deletion the vendor refused (V2) is tried again the next day."""
     sub, day = ctx.subscription, ctx.today
     due = deletion_day(sub, ctx.plan)
     if due is None or due > day:
         return None
     op = operation(ctx, "delete", OpStatus.COMPLETED, {"reason": sub.status.value}, day, [],
-                   dedup_key=f"delete:{sub.id}")
+                   dedup_key=f"delete:{sub.id}:{day}")
     return Decision(copy_sub(sub, status=Status.DELETED, renewal_order=None), op)
 
 

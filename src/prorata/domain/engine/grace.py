@@ -46,7 +46,8 @@ def mark_unpaid(ctx: Context, decision: Decision) -> Decision:
 
 def grace_end(ctx: Context) -> Decision | None:
     """At the end of the grace period: still short → stop for non-payment, refunding the
-    unused days per C5; paid meanwhile → nothing more to watch."""
+    unused days per C5; paid meanwhile → nothing more to watch. The key carries the day: a
+    stop the vendor refused (V2) leaves it unpaid, and the next day's run tries again."""
     sub = ctx.subscription
     due = grace_end_day(sub, ctx.plan)
     if due is None or due > ctx.today:
@@ -56,6 +57,6 @@ def grace_end(ctx: Context) -> Decision | None:
     stopped, lines = stopped_state(ctx)
     stopped.unpaid_since = None
     op = operation(ctx, "stop", OpStatus.COMPLETED, {"reason": NON_PAYMENT}, ctx.today, lines,
-                   dedup_key=f"unpaid:{sub.id}:{sub.unpaid_since}")
+                   dedup_key=f"unpaid:{sub.id}:{sub.unpaid_since}:{ctx.today}")
     op.error_code, op.error_message = NON_PAYMENT, "unpaid at the end of the grace period"
     return Decision(stopped, op, lines)
