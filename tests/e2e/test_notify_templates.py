@@ -126,3 +126,28 @@ def test_customers_have_no_templates(client_factory: ClientFactory, db_kind: str
     assert customer.get("/v1/templates").status_code == 404
     assert customer.put(EXPIRING, json={"subject": "a", "body": "b"}).status_code == 404
     assert customer.post(f"{EXPIRING}/preview", json={"subscription": "sub1"}).status_code == 404
+
+
+def test_customer_messages_never_carry_manager_only_attributes(api: TestClient):
+    # SPEC P7, seed 003: a manager's order attribute (a reseller's discount code) is not the
+    # customer's to see, also not through a template that prints every attribute; a manager's
+    # message (vendor_operation_failed) keeps it.
+    ok(api.post("/v1/products", json={"id": "gw", "name": "Workspace", "vendor": "instant",
+                                      "attributes": [
+        {"id": "domain", "name": "Domain", "audience": "customer", "required": True},
+        {"id": "discount", "name": "Discount code", "audience": "manager", "required": True}]}))
+    ok(api.post("/v1/plans", json={**seats_plan("gw-plan", "monthly", "5.00"), "product": "gw"}))
+    ok(api.post("/v1/customers", json={"id": "acme", "name": "Acme Ltd", "billing_day": 1,
+                                       "currency": "USD"}))
+    ok(api.post("/v1/subscriptions", json={
+        "id": "sub1", "customer": "acme", "plan": "gw-plan", "resources": {"seats": 1},
+        "attributes": {"domain": "acme.io", "discount": "SECRET-42"}}))
+    body = {"subject": "s", "body": "{{ subscription.attributes }}"}
+    for event_type in ("subscription_stopped", "vendor_operation_failed"):
+        ok(api.put(f"/v1/templates/{event_type}", json=body))
+    customer = ok(api.post("/v1/templates/subscription_stopped/preview",
+                           json={"subscription": "sub1"}))["body"]
+    manager = ok(api.post("/v1/templates/vendor_operation_failed/preview",
+                          json={"subscription": "sub1"}))["body"]
+    assert "acme.io" in customer and "SECRET-42" not in customer
+    assert "acme.io" in manager and "SECRET-42" in manager

@@ -14,6 +14,7 @@ from typing import Any
 from prorata.domain.errors import DomainError
 from prorata.domain.events import CUSTOMER, EVENT_TYPES, SUBSCRIPTION_EXPIRING
 from prorata.domain.model import Customer, Event, Subscription
+from prorata.domain.parties import customer_visible
 from prorata.notify.templates import SAMPLE_DATA, context, event_dict
 from prorata.services import subscriptions
 from prorata.services.ports import OPERATOR, UnitOfWork
@@ -33,6 +34,20 @@ def _plan(uow: UnitOfWork, plan_id: str) -> dict[str, Any] | None:
     return {"id": plan.id, "name": plan.name, "product": plan.product,
             "billing_type": plan.billing_type.value, "currency": plan.currency,
             "periods": list(plan.periods)}
+
+
+def subscription_context(uow: UnitOfWork, sub: Subscription, event_type: str
+                         ) -> dict[str, Any]:
+    """The subscription as its template sees it. A customer's message (its e-mail, rendered
+    from a template a reseller may have written) never carries the manager-only order
+    attributes (P7, seed 003: e.g. the reseller's discount code); a manager's message does."""
+    view = subscription_to_dict(sub, [])
+    if EVENT_TYPES.get(event_type, CUSTOMER) == CUSTOMER and view.get("attributes"):
+        plan = uow.get_plan(sub.plan)
+        product = (uow.get_product(plan.product) if plan is not None else None) or {}
+        view["attributes"] = customer_visible(product.get("attributes") or [],
+                                              view["attributes"])
+    return view
 
 
 def recommendations(uow: UnitOfWork, sub: Subscription, today: date) -> list[dict[str, Any]]:
@@ -64,7 +79,7 @@ def event_context(uow: UnitOfWork, event: Event) -> dict[str, Any] | None:
         if sub is not None and event.type == SUBSCRIPTION_EXPIRING else []
     return context(event_dict(event.id, event.type, today.isoformat(), event.data),
                    customer_to_context(customer),
-                   None if sub is None else subscription_to_dict(sub, []),
+                   None if sub is None else subscription_context(uow, sub, event.type),
                    None if sub is None else _plan(uow, sub.plan), recs)
 
 
@@ -82,7 +97,7 @@ def preview_context(uow: UnitOfWork, event_type: str, sub: Subscription, custome
                      "renewal_order": sub.renewal_order and sub.renewal_order.operation_id})
     recs = recommendations(uow, sub, today) if event_type == SUBSCRIPTION_EXPIRING else []
     return context(event_dict(None, event_type, today.isoformat(), data),
-                   customer_to_context(customer), subscription_to_dict(sub, []),
+                   customer_to_context(customer), subscription_context(uow, sub, event_type),
                    _plan(uow, sub.plan), recs)
 
 
