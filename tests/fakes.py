@@ -339,6 +339,11 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         return sorted((k[2], v) for k, v in self._items("rates").items() if k[:2] == (src, dst))
 
+    def latest_rates(self, limit: int) -> list[tuple[str, str, date, Decimal]]:
+        rows = sorted(((k[0], k[1], k[2], v) for k, v in self._items("rates").items()),
+                      key=lambda r: (-r[2].toordinal(), r[0], r[1]))
+        return rows[:limit]
+
     # --- idempotency and settings ----------------------------------------------------------
 
     def get_idempotent(self, scope: Scope, key: str) -> dict[str, Any] | None:

@@ -132,6 +132,13 @@ def test_operator_settings_restrictions_names_and_rates(world):
         "key": "x2", "from": "USD", "to": "EUR", "rate": "0.8", "effective_from": "2024-08-01"},
         url)
     assert again.status_code == 409  # added, never edited
+    post_form(client, f"{url}/exchange-rates", {
+        "key": "x4", "from": "USD", "to": "EUR", "rate": "0.95", "effective_from": "2024-09-01"},
+        url)
+    shown = client.get(url).text  # the latest first, each as it was added
+    assert shown.index('data-rate="USD-EUR-2024-09-01"') < \
+        shown.index('data-rate="USD-EUR-2024-08-01"')
+    assert "<td class=\"num\">0.95</td>" in shown and "<td class=\"num\">0.9</td>" in shown
     bad = post_form(client, f"{url}/exchange-rates", {
         "key": "x3", "from": "US", "to": "EUR", "rate": "-1", "effective_from": "soon"}, url)
     assert bad.status_code == 400

@@ -99,6 +99,8 @@ class UnitOfWork(MoneyStore, ListStore, Protocol):
         skipped. Answers how many were written."""
     def rates(self, src: str, dst: str) -> list[tuple[date, Decimal]]:
         """Every rate of the pair, oldest first."""
+    def latest_rates(self, limit: int) -> list[tuple[str, str, date, Decimal]]:
+        """(from, to, effective_from, rate), the latest effective first, at most `limit`."""
 
     # vendors (V1, V5): the durable call the worker makes and polls
     def add_vendor_call(self, *, operation_id: str, before: Subscription, connector: str,

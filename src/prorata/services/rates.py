@@ -15,6 +15,15 @@ from prorata.services.ports import Scope, UnitOfWork
 RATE_PLACES = 10
 
 
+def latest_exchange_rates(uow: UnitOfWork, scope: Scope, limit: int = 200
+                          ) -> list[dict[str, Any]]:
+    """The rates the operator has added, the latest effective first (the panel's table)."""
+    require_operator(scope)
+    return [{"from": src, "to": dst, "effective_from": day.isoformat(),
+             "rate": format(rate.normalize(), "f")}
+            for src, dst, day, rate in uow.latest_rates(limit)]
+
+
 def add_exchange_rate(uow: UnitOfWork, scope: Scope, body: Any) -> dict[str, Any]:
     """POST /v1/exchange-rates {from, to, rate, effective_from} (operator only)."""
     require_operator(scope)

@@ -29,7 +29,8 @@ def settings(request: Request) -> Response:
     def show(scope: Scope) -> Response:
         def load(uow: UnitOfWork) -> dict[str, Any]:
             return {"names": parties.get_company_name_rules(uow, scope),
-                    "restrictions": restrictions.list_restrictions(uow, scope, 100, None).items}
+                    "restrictions": restrictions.list_restrictions(uow, scope, 100, None).items,
+                    "rates": rates.latest_exchange_rates(uow, scope)}
         return page(request, "settings.html", scope=scope, key=new_form_key(),
                     saved=request.query_params.get("saved", "")[:32], **read(request, load))
     return guard(request, show)

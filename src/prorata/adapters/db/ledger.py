@@ -121,6 +121,13 @@ class Ledger(Session):
             .order_by(exchange_rates.c.effective_from)).all()
         return [(r.effective_from, Decimal(r.rate)) for r in rows]
 
+    def latest_rates(self, limit: int) -> list[tuple[str, str, date, Decimal]]:
+        c = exchange_rates.c
+        rows = self.connection.execute(
+            select(c.src, c.dst, c.effective_from, c.rate)
+            .order_by(c.effective_from.desc(), c.src, c.dst).limit(limit)).all()
+        return [(r.src, r.dst, r.effective_from, Decimal(r.rate)) for r in rows]
+
     # --- idempotency (S12) and settings ----------------------------------------------------
 
     def _idem_key(self, scope: Scope, key: str) -> Any:
