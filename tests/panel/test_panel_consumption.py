@@ -68,6 +68,12 @@ def test_payg_subscription_page_has_the_chart_and_others_do_not(world):
     # B4: meters with their prices, not amounts "from 0 to unlimited" and a 0.00 cost.
     assert 'data-meter="vm"' in page and "0.0125 USD" in page
     assert "Subscription cost" not in page and "To unlimited" not in page
+    # U1: what the billing type never allows is not "unavailable now" (the API still says it).
+    view = ok(world.api.get("/v1/subscriptions/az-acme"))
+    assert view["unavailable_operations"]["change_resources"]["code"] == \
+        "not_supported_for_billing_type"
+    assert 'data-unavailable="change_resources"' not in page
+    assert 'data-code="not_supported_for_billing_type"' not in page
     # P2: another tenant's subscription is the 404 page, whoever asks.
     assert client.get("/panel/subscriptions/az-rival").status_code == 404
     assert world("reseller").get("/panel/subscriptions/az-rival").status_code == 404

@@ -13,7 +13,7 @@ from typing import Any
 
 from prorata.domain.catalog import MONTHLY_TYPES, Plan, Resource, display_order
 from prorata.domain.engine import operations_for
-from prorata.domain.errors import DomainError
+from prorata.domain.errors import NOT_SUPPORTED, DomainError
 from prorata.domain.model import TRANSITIONAL
 from prorata.domain.money import format_amount, round_money
 
@@ -103,10 +103,13 @@ def explanations(sub: dict[str, Any], is_manager: bool) -> list[tuple[str, str, 
     """(operation, code, message, when) for each operation the view says is unavailable, as
     the engine refuses it: the view's own map (S2), no second explanation table, no preview.
     Only the operations this party could ever have (`operations_for`): a customer is not told
-    every day why it cannot approve its own stop."""
+    every day why it cannot approve its own stop. Nor is anyone told what the plan's billing
+    type never allows (`not_supported_for_billing_type`: a pay-as-you-go subscription has no
+    amounts to change or prolong): that is no news about today."""
     possible = operations_for(is_manager)
     return [(op, r["code"], r["message"], when(r))
-            for op, r in sub["unavailable_operations"].items() if op in possible]
+            for op, r in sub["unavailable_operations"].items()
+            if op in possible and r["code"] != NOT_SUPPORTED]
 
 
 def transitional(sub: dict[str, Any]) -> bool:
