@@ -34,6 +34,7 @@ from prorata.api import (
     routes_usage,
     routes_vendors,
 )
+from prorata.api.admission import Admission, admission_limit
 from prorata.api.client_address import Network
 from prorata.api.deps import KeyResolver
 from prorata.domain.clock import Clock
@@ -107,6 +108,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
     options.install(app)
+    app.add_middleware(Admission, limit=admission_limit())
     openapi.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,

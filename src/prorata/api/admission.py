@@ -1,0 +1,59 @@
+"""At most `limit` requests inside the application at once; the rest wait their turn in the
+event loop (issue 13).
+
+Why: a request holds a database connection from its caller dependency to the end of its
+handler, and needs a thread of Starlette's pool (40) for each of its blocking steps in
+between. With more requests in flight than connections, the threads could all be taken by
+requests waiting for a connection while the requests holding the connections waited for a
+thread — nothing moved until the pool's 30 s timeout, and a server at load average 0 answered
+writes in 30–60 s and previews with errors (benchmarks/api_load.py). Admitting fewer requests
+than there are connections and threads makes that wait impossible: every admitted request can
+get both. Waiting here costs nothing but the queue itself, which is the honest answer to
+overload, and a request waits in arrival order (asyncio's semaphore is FIFO).
+
+`/healthz` is admitted without waiting: it touches neither connections nor threads, and a
+load balancer must see a busy server as alive."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from prorata.adapters.db.database import pool_size
+
+THREADS = 40  # Starlette's (anyio's) default thread limiter for sync handlers
+
+
+def admission_limit() -> int:
+    """`PRORATA_MAX_REQUESTS` overrides; by default a margin under both the connections of
+    the pool (the scheduler and the worker hold some) and the threads."""
+    raw = os.environ.get("PRORATA_MAX_REQUESTS")
+    if raw:
+        return max(1, int(raw))
+    return max(1, min(pool_size() - 8, THREADS - 8))
+
+
+class Admission:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        # One semaphore per event loop (a TestClient runs its own loop per client).
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] \
+            = weakref.WeakKeyDictionary()
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self.limit)
+        return gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        async with self._gate():
+            await self.app(scope, receive, send)
