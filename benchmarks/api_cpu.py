@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import httpx
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_load import SUBS, kinds  # noqa: E402  (the same four kinds of request)
 from fresh import fresh_database  # noqa: E402
 
 from prorata.adapters.db import Database  # noqa: E402
@@ -37,20 +37,6 @@ from prorata.api import create_app  # noqa: E402
 from prorata.domain.clock import TestClock  # noqa: E402
 
 KEY = "bench-operator-key"
-SUBS = 50
-Send = Callable[[httpx.AsyncClient, int], Any]
-
-
-def kinds() -> dict[str, Send]:
-    seats = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
-    return {
-        "healthz": lambda c, i: c.get("/healthz"),
-        "get": lambda c, i: c.get(f"/v1/subscriptions/sub{i % SUBS}"),
-        "preview": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations",
-                                       json=seats),
-        "write": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations", json={
-            "type": "change_resources", "resources": {"seats": 11 + (i // SUBS) % 2}}),
-    }
 
 
 async def seed(client: httpx.AsyncClient) -> str:

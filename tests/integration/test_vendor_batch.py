@@ -15,13 +15,13 @@ from prorata.adapters.db import schema
 from prorata.adapters.db.session import utcnow
 from prorata.adapters.db.vendor_apply import BatchedApply
 from prorata.adapters.db.vendor_calls import claim
-from prorata.domain.model import Customer, LineKind, OpStatus, Status
-from prorata.services import subscriptions, vendors
+from prorata.domain.model import LineKind, OpStatus, Status
+from prorata.services import vendors
 from prorata.services.ports import OPERATOR
 from prorata.vendors import registry
 from prorata.vendors.sdk import Connector, Outcome, VendorRequest
 from prorata.worker.vendor_poll import LEASE, apply_many, poll_vendors
-from tests.dbfixtures import sample_plan
+from tests.integration.test_vendor_worker import shop
 
 TODAY = date(2024, 8, 20)
 
@@ -41,16 +41,7 @@ def odd_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _shop(database: Any, count: int) -> list[str]:
-    with database.uow() as uow:
-        uow.add_product({"id": "m365", "name": "M365", "vendor": "odd-fails"})
-        uow.add_plan(sample_plan())
-        uow.add_customer(Customer("acme", "Acme"))
-        for n in range(count):
-            subscriptions.create_subscription(uow, OPERATOR, {
-                "id": f"s{n}", "customer": "acme", "plan": "m365-basic",
-                "resources": {"seats": 3}}, TODAY)
-        uow.commit()
-    return [f"s{n}" for n in range(count)]
+    return shop(database, {}, count, vendor="odd-fails")
 
 
 def _state(database: Any, sub_id: str) -> tuple[Status, OpStatus, int, int]:

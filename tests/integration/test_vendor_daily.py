@@ -4,7 +4,6 @@ vendor; on SQLite and PostgreSQL, with two daily runs and a worker at once."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +22,7 @@ from prorata.vendors import registry
 from prorata.worker.vendor_poll import poll_vendors
 from tests.dbfixtures import sample_plan
 from tests.integration.test_vendor_worker import Recording
+from tests.integration.vendor_race import race_two_runs_and_a_worker
 
 TODAY = date(2024, 8, 20)
 
@@ -138,27 +138,7 @@ def test_two_daily_runs_and_a_worker_apply_the_renewal_once(database, recording)
     run_through(database, _sub(database).expires_on)
     day = _sub(database).renewal_order.effective_on
     run_through(database, day - timedelta(days=1))
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def guarded(work: Any) -> None:
-        barrier.wait()
-        try:
-            work()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    def worker() -> None:
-        for _ in range(20):
-            poll_vendors(database, vendors.now_on(day), force=True)
-
-    threads = [threading.Thread(target=guarded, args=(w,)) for w in (
-        lambda: run_day(database, day), lambda: run_day(database, day), worker)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    race_two_runs_and_a_worker(database, day)
     for _ in range(3):
         poll_vendors(database, vendors.now_on(day), force=True)
     assert len(_rows(database, schema.vendor_calls)) == 1

@@ -5,7 +5,6 @@ On SQLite and PostgreSQL, also with two daily runs and a worker at once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +19,7 @@ from prorata.services import subscriptions, vendors
 from prorata.services.ports import OPERATOR
 from prorata.worker.vendor_poll import poll_vendors
 from tests.dbfixtures import sample_plan
+from tests.integration.vendor_race import race_two_runs_and_a_worker
 
 TODAY = date(2024, 8, 20)
 DELETION_DAY = TODAY + timedelta(days=3)  # stopped today, stopped_retention_days 3
@@ -133,28 +133,7 @@ def test_two_daily_runs_and_a_worker_delete_once(database):
     # SPEC V5, S12: one operation, one vendor call, one outcome, however they overlap.
     _stopped(database, "simulated", polls=2)
     run_through(database, DELETION_DAY - timedelta(days=1))
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def guarded(work: Any) -> None:
-        barrier.wait()
-        try:
-            work()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    def worker() -> None:
-        for _ in range(20):
-            poll_vendors(database, vendors.now_on(DELETION_DAY), force=True)
-
-    threads = [threading.Thread(target=guarded, args=(w,)) for w in (
-        lambda: run_day(database, DELETION_DAY), lambda: run_day(database, DELETION_DAY),
-        worker)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    race_two_runs_and_a_worker(database, DELETION_DAY)
     _poll(database, DELETION_DAY, rounds=3)
     assert len(_deletes(database)) == 1 and len(_rows(database, schema.vendor_calls)) == 1
     assert _sub(database).status is Status.DELETED

@@ -54,9 +54,11 @@ def recording(monkeypatch: pytest.MonkeyPatch) -> type[Recording]:
     return Recording
 
 
-def _shop(database: Any, settings: dict[str, Any], count: int = 1) -> list[str]:
+def shop(database: Any, settings: dict[str, Any], count: int = 1,
+         vendor: str = "recording") -> list[str]:
+    """`count` subscriptions of one customer to a product of `vendor`, ids s0, s1, …"""
     with database.uow() as uow:
-        uow.add_product({"id": "m365", "name": "M365", "vendor": "recording",
+        uow.add_product({"id": "m365", "name": "M365", "vendor": vendor,
                          "vendor_settings": settings})
         uow.add_plan(sample_plan())
         uow.add_customer(Customer("acme", "Acme"))
@@ -87,7 +89,7 @@ def _calls_left(database: Any) -> int:
 
 def test_pending_purchase_is_activating_and_completes_once(database, recording):
     # SPEC S1, V1: transitional while the vendor works, stable once it is done.
-    [sub] = _shop(database, {})
+    [sub] = shop(database, {})
     now = vendors.now_on(TODAY)
     assert _state(database, sub)[:2] == (Status.ACTIVATING, OpStatus.PROVISIONING)
     assert poll_vendors(database, now) == 0          # called: pending
@@ -102,7 +104,7 @@ def test_pending_purchase_is_activating_and_completes_once(database, recording):
 def test_two_workers_apply_every_outcome_once(database, recording, monkeypatch):
     # SPEC V5: two workers at once; each call is claimed by one; failures reversed once.
     monkeypatch.setattr(vendor_poll, "BATCH", 2)  # small claims, so both get a share
-    subs = _shop(database, {"answer": "fail", "delay": 0.02}, count=12)
+    subs = shop(database, {"answer": "fail", "delay": 0.02}, count=12)
     now = vendors.now_on(TODAY)
     poll_vendors(database, now)  # every call made, all pending
     later = now + timedelta(minutes=5)
@@ -134,7 +136,7 @@ class Killed(BaseException):
 def test_a_worker_killed_before_its_commit_is_taken_over(database, recording, monkeypatch):
     # SPEC V5: the vendor answered, the worker died before committing; another worker asks
     # again after the lease and applies the answer once.
-    [sub] = _shop(database, {"answer": "fail"})
+    [sub] = shop(database, {"answer": "fail"})
     now = vendors.now_on(TODAY)
     poll_vendors(database, now)
     real = vendors.apply_failure
@@ -156,7 +158,7 @@ def test_a_worker_killed_before_its_commit_is_taken_over(database, recording, mo
 
 def test_the_time_limit_fails_the_operation_and_reverses_it(database, recording):
     # SPEC V4: vendor_timeout_hours, then failed (V2).
-    [sub] = _shop(database, {"answer": "never", "vendor_timeout_hours": 2})
+    [sub] = shop(database, {"answer": "never", "vendor_timeout_hours": 2})
     now = vendors.now_on(TODAY)
     assert poll_vendors(database, now) == 0
     assert poll_vendors(database, now + timedelta(hours=1)) == 0
@@ -192,7 +194,7 @@ def test_a_connector_that_raises_fails_its_operation_with_the_reason(database, m
                                                                      how, reason):
     # Issue 8: never a 5xx, never stuck in a transitional status; charges reversed (V2).
     monkeypatch.setitem(registry.installed(), "recording", Raising)
-    [sub] = _shop(database, {"how": how})
+    [sub] = shop(database, {"how": how})
     poll_vendors(database, vendors.now_on(TODAY))
     assert _state(database, sub) == (Status.DELETED, OpStatus.FAILED, 1, 1)
     with database.uow(read_only=True) as uow:
@@ -203,7 +205,7 @@ def test_a_connector_that_raises_fails_its_operation_with_the_reason(database, m
 def test_a_temporary_error_is_retried_until_the_time_limit(database, monkeypatch):
     # SPEC V4: retry with back-off; the time limit ends it.
     monkeypatch.setitem(registry.installed(), "recording", Raising)
-    [sub] = _shop(database, {"how": "temporary", "vendor_timeout_hours": 1})
+    [sub] = shop(database, {"how": "temporary", "vendor_timeout_hours": 1})
     now = vendors.now_on(TODAY)
     for minutes in (0, 1, 2, 4, 8):
         assert poll_vendors(database, now + timedelta(minutes=minutes)) == 0

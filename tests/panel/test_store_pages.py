@@ -24,6 +24,17 @@ def place(client: Any, page_html: str, fields: dict[str, str], key: str = "k1") 
                        follow_redirects=False)
 
 
+def order_confirmed(client: Any, query: str, fields: dict[str, str]) -> tuple[str, str, Any]:
+    """Opens the confirm step and places the order from it: (subscription id, the quote the
+    page showed, the answer, a 303 to the subscription page)."""
+    page = confirm_page(client, query)
+    assert page.status_code == 200, page.text
+    shown = quoted(page.text)
+    done = place(client, page.text, fields)
+    assert done.status_code == 303, done.text
+    return done.headers["location"].split("/")[-1].split("?")[0], shown, done
+
+
 def charged(api: Any, sub_id: str) -> Decimal:
     lines = ok(api.get(f"/v1/subscriptions/{sub_id}/operations"))["data"]
     purchase = [op for op in lines if op["type"] == "purchase"]
@@ -58,14 +69,10 @@ def test_customer_orders_without_the_manager_step(world):
     assert steps(asked) == ["choose", "resources", "attributes", "confirm"]
     assert 'name="attr_domain"' in asked and "attr_deal" not in asked
     assert 'data-audience="manager"' not in asked
-    page = confirm_page(client, "plan=gw-std&period=P1Y&res_seats=3&attr_domain=acme.test")
-    assert page.status_code == 200, page.text
-    shown = quoted(page.text)
-    done = place(client, page.text, {"plan": "gw-std", "period": "P1Y", "res_seats": "3",
-                                     "res_storage": "0", "res_archive": "0",
-                                     "attr_domain": "acme.test"})
-    assert done.status_code == 303, done.text
-    sub_id = done.headers["location"].split("/")[-1].split("?")[0]
+    sub_id, shown, done = order_confirmed(
+        client, "plan=gw-std&period=P1Y&res_seats=3&attr_domain=acme.test",
+        {"plan": "gw-std", "period": "P1Y", "res_seats": "3", "res_storage": "0",
+         "res_archive": "0", "attr_domain": "acme.test"})
     api = world.api
     sub = ok(api.get(f"/v1/subscriptions/{sub_id}"))
     assert sub["customer"] == "acme" and sub["status"] == "activating"  # SPEC V1, S1
@@ -89,14 +96,10 @@ def test_manager_must_give_the_manager_attribute(world):
     assert 'data-code="attribute_required"' in missing.text
     assert "Vendor discount code is required" in missing.text
     assert 'data-audience="manager"' in missing.text
-    page = confirm_page(reseller, query + "&attr_deal=GW-2025-15")
-    assert page.status_code == 200, page.text
-    shown = quoted(page.text)
-    done = place(reseller, page.text, {"plan": "gw-std", "customer": "acme", "period": "P1Y",
-                                       "res_seats": "2", "attr_domain": "acme.test",
-                                       "attr_deal": "GW-2025-15"})
-    assert done.status_code == 303, done.text
-    sub_id = done.headers["location"].split("/")[-1].split("?")[0]
+    sub_id, shown, _ = order_confirmed(
+        reseller, query + "&attr_deal=GW-2025-15",
+        {"plan": "gw-std", "customer": "acme", "period": "P1Y", "res_seats": "2",
+         "attr_domain": "acme.test", "attr_deal": "GW-2025-15"})
     api = world.api
     assert charged(api, sub_id) == Decimal(shown)
     want = {"domain": "acme.test", "deal": "GW-2025-15"}
@@ -111,6 +114,9 @@ def test_manager_must_give_the_manager_attribute(world):
     assert "GW-2025-15" not in customer.get(f"/panel/subscriptions/{sub_id}").text
     details = reseller.get(f"/panel/subscriptions/{sub_id}").text
     assert '<dd data-attr="deal">GW-2025-15</dd>' in details
+    # Shown under the product's name for it, not its id.
+    deal = next(a for a in ok(api.get("/v1/products/gw"))["attributes"] if a["id"] == "deal")
+    assert f'<dt title="deal">{deal["name"]}</dt>' in details
     assert "data-attributes" not in customer.get(f"/panel/subscriptions/{sub_id}").text
 
 

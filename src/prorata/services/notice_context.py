@@ -14,7 +14,6 @@ from typing import Any
 from prorata.domain.errors import DomainError
 from prorata.domain.events import CUSTOMER, EVENT_TYPES, SUBSCRIPTION_EXPIRING
 from prorata.domain.model import Customer, Event, Subscription
-from prorata.domain.parties import customer_visible
 from prorata.notify.templates import SAMPLE_DATA, context, event_dict
 from prorata.services import subscriptions
 from prorata.services.ports import OPERATOR, UnitOfWork
@@ -44,9 +43,8 @@ def subscription_context(uow: UnitOfWork, sub: Subscription, event_type: str
     view = subscription_to_dict(sub, [])
     if EVENT_TYPES.get(event_type, CUSTOMER) == CUSTOMER and view.get("attributes"):
         plan = uow.get_plan(sub.plan)
-        product = (uow.get_product(plan.product) if plan is not None else None) or {}
-        view["attributes"] = customer_visible(product.get("attributes") or [],
-                                              view["attributes"])
+        view["attributes"] = subscriptions.customer_attributes(
+            uow, plan.product if plan is not None else "", view["attributes"])
     return view
 
 

@@ -126,9 +126,16 @@ def attributes_shown(uow: UnitOfWork, scope: Actor, view: dict[str, Any],
                      product_id: str) -> dict[str, Any]:
     if scope.is_manager or not view.get("attributes"):
         return view
-    product = uow.get_product(product_id) or {}
-    view["attributes"] = customer_visible(product.get("attributes") or [], view["attributes"])
+    view["attributes"] = customer_attributes(uow, product_id, view["attributes"])
     return view
+
+
+def customer_attributes(uow: UnitOfWork, product_id: str,
+                        given: dict[str, Any]) -> dict[str, Any]:
+    """The order attributes a customer may see (P7): also what its messages are rendered
+    with (services.notice_context)."""
+    product = uow.get_product(product_id) or {}
+    return customer_visible(product.get("attributes") or [], given)
 
 
 def create_subscription(uow: UnitOfWork, scope: Scope, body: dict[str, Any],
