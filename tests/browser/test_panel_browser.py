@@ -175,6 +175,12 @@ def test_the_operator_edits_a_plan(server, api, browser, shots):
     page.goto(f"{server}/panel/customers")
     page.screenshot(path=shots / "customers.png", full_page=True)
     page.get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_label("From", exact=True).fill("USD")  # SPEC T6: added, then listed
+    page.get_by_label("To", exact=True).fill("EUR")
+    page.get_by_label("Rate", exact=True).fill("0.92")
+    page.get_by_label("Effective from", exact=True).fill("2024-09-01")
+    page.get_by_role("button", name="Add rate").click()
+    page.wait_for_selector('[data-rate="USD-EUR-2024-09-01"]')
     page.get_by_label("Registration number").fill("7701234567")
     page.get_by_role("button", name="Add", exact=True).click()
     page.wait_for_selector("[data-restriction]")

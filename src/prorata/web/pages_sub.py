@@ -69,7 +69,10 @@ def _details(request: Request, scope: Scope, sub_id: str) -> dict[str, Any]:
         history = subscriptions.list_operations(uow, scope, sub_id, 50, None).items
         rows = (usage.subscription_consumption(uow, scope, sub_id)["data"]
                 if sub["billing_type"] == "payg" else [])
+        product = uow.get_product(plan.product) or {}
+        names = {a["id"]: a.get("name") or a["id"] for a in product.get("attributes") or []}
         return {"sub": sub, "plan": plan, "history": history, "usage": consumption.chart(rows),
+                "attribute_names": names,
                 "table": subview.table(plan, sub["period"], sub["resources"], sub["prices"]),
                 "unavailable": subview.explanations(sub, scope.is_manager)}
     return read(request, load)  # type: ignore[no-any-return]

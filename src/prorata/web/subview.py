@@ -13,7 +13,7 @@ from typing import Any
 
 from prorata.domain.catalog import MONTHLY_TYPES, Plan, Resource, display_order
 from prorata.domain.engine import operations_for
-from prorata.domain.errors import NOT_SUPPORTED, DomainError
+from prorata.domain.errors import NOT_SUPPORTED, SUBSCRIPTION_BUSY, DomainError
 from prorata.domain.model import TRANSITIONAL
 from prorata.domain.money import format_amount, round_money
 
@@ -24,7 +24,7 @@ LABELS = {
     "switch_plan": "Switch plan", "stop": "Stop", "activate": "Activate",
     "delete": "Delete subscription", "change_renewal_options": "Change renewal options",
     "cancel_switch": "Cancel plan switch", "approve": "Approve stop", "reject": "Reject stop",
-    "purchase": "Purchase",
+    "purchase": "Purchase", "every": "Every operation",
 }
 CONFIRM_ONLY = ("stop", "activate", "delete", "change_renewal_options", "cancel_switch",
                 "approve", "reject")
@@ -107,9 +107,14 @@ def explanations(sub: dict[str, Any], is_manager: bool) -> list[tuple[str, str, 
     type never allows (`not_supported_for_billing_type`: a pay-as-you-go subscription has no
     amounts to change or prolong): that is no news about today."""
     possible = operations_for(is_manager)
-    return [(op, r["code"], r["message"], when(r))
-            for op, r in sub["unavailable_operations"].items()
-            if op in possible and r["code"] != NOT_SUPPORTED]
+    shown = [(op, r["code"], r["message"], when(r))
+             for op, r in sub["unavailable_operations"].items()
+             if op in possible and r["code"] != NOT_SUPPORTED]
+    if len(shown) > 1 and all(code == SUBSCRIPTION_BUSY for _, code, _, _ in shown):
+        # While the vendor works every operation is refused for the same reason: one line
+        # says it, not eleven identical ones.
+        return [("every", SUBSCRIPTION_BUSY, shown[0][2], "")]
+    return shown
 
 
 def transitional(sub: dict[str, Any]) -> bool:
