@@ -27,6 +27,9 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import loadgen  # noqa: E402  (benchmarks/loadgen.py, beside this script)
+
 KEY = "bench-operator-key"
 SUBS = 50
 MAX_IN_FLIGHT = 256
@@ -43,11 +46,16 @@ def _pg_url() -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PRORATA_DATABASE_URL": url, "PRORATA_OPERATOR_KEY": KEY,
-           "PRORATA_TEST_CLOCK": "2024-08-20"}
+def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    """One process on the test clock (no background threads), or `workers` processes on the
+    real clock (the test clock lives in one process), the background worker in one of them."""
+    env = {**os.environ, "PRORATA_DATABASE_URL": url, "PRORATA_OPERATOR_KEY": KEY}
+    if workers == 1:
+        env["PRORATA_TEST_CLOCK"] = "2024-08-20"
+    else:
+        env.pop("PRORATA_TEST_CLOCK", None)
     proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "prorata"), "serve",
-                             "--port", str(port)],
+                             "--port", str(port), "--workers", str(workers)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -83,58 +91,36 @@ def seed(base: str) -> None:
 Request = Callable[[httpx.AsyncClient, int], Any]
 
 
-def kinds() -> dict[str, Request]:
+def plans() -> dict[str, loadgen.Plan]:
+    """(method, path, body) of request i, per kind of request."""
     seats = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
     return {
-        "healthz": lambda c, i: c.get("/healthz"),
-        "get": lambda c, i: c.get(f"/v1/subscriptions/sub{i % SUBS}"),
-        "preview": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations",
-                                       json=seats),
-        # Up then down by one seat, each subscription in turn: a real write every time.
-        "write": lambda c, i: c.post(f"/v1/subscriptions/sub{i % SUBS}/operations", json={
-            "type": "change_resources", "resources": {"seats": 11 + (i // SUBS) % 2}}),
+        "healthz": lambda i: ("GET", "/healthz", None),
+        "get": lambda i: ("GET", f"/v1/subscriptions/sub{i % SUBS}", None),
+        "preview": lambda i: ("POST", f"/v1/subscriptions/sub{i % SUBS}/operations", seats),
+        # One seat more each round, each subscription in turn: a real write every time, also
+        # when an overloaded server answers two rounds out of order (never "nothing to change").
+        "write": lambda i: ("POST", f"/v1/subscriptions/sub{i % SUBS}/operations", {
+            "type": "change_resources", "resources": {"seats": 11 + i // SUBS}}),
     }
 
 
-async def fixed_rate(base: str, send: Request, rate: float, seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = dropped = 0
-    in_flight = 0
-    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
-                                 headers={"Authorization": f"Bearer {KEY}"}) as client:
-        async def one(i: int, due: float) -> None:
-            nonlocal errors, in_flight
-            try:
-                response = await send(client, i)
-                if response.status_code != 200:
-                    errors += 1
-            except httpx.HTTPError:
-                errors += 1
-            finally:
-                in_flight -= 1
-            latencies.append(time.perf_counter() - due)
+def kinds() -> dict[str, Request]:
+    """The same requests sent with httpx (the closed-loop fallback, benchmarks/api_cpu.py)."""
+    def send(plan: loadgen.Plan) -> Request:
+        def request(c: httpx.AsyncClient, i: int) -> Any:
+            method, path, body = plan(i)
+            return c.request(method, path, json=body)
+        return request
+    return {name: send(plan) for name, plan in plans().items()}
 
-        tasks = []
-        t0 = time.perf_counter() + 0.05
-        for i in range(int(rate * seconds)):
-            due = t0 + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if in_flight >= MAX_IN_FLIGHT:
-                dropped += 1
-                continue
-            in_flight += 1
-            tasks.append(asyncio.create_task(one(i, due)))
-        await asyncio.gather(*tasks)
-    ordered = sorted(latencies) or [float("nan")]
 
-    def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
-
-    return {"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "errors": errors,
-            "dropped": dropped}
+def fixed_rate(port: int, plan: loadgen.Plan, rate: float, seconds: float) -> dict[str, Any]:
+    """Open loop (benchmarks/loadgen.py): request i is due at t0 + i/rate whatever happened
+    to the others, its latency counted from that due time; at most MAX_IN_FLIGHT at once."""
+    return asyncio.run(loadgen.fixed_rate(
+        "127.0.0.1", port, {"Authorization": f"Bearer {KEY}"}, plan, rate, seconds,
+        max_connections=MAX_IN_FLIGHT)).summary()
 
 
 def wrk_saturation(url: str, seconds: float, concurrency: int = 16) -> float | None:
@@ -190,7 +176,7 @@ async def saturation(base: str, send: Request, seconds: float, concurrency: int 
 def bench(db: str, args: argparse.Namespace, port: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db" if db == "sqlite" else _pg_url()
-        proc = start_server(url, port)
+        proc = start_server(url, port, args.workers)
         try:
             base = f"http://127.0.0.1:{port}"
             seed(base)
@@ -205,20 +191,23 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
                     floor = asyncio.run(saturation(base, kinds()["healthz"], args.seconds / 2))
                     get = asyncio.run(saturation(base, kinds()["get"], args.seconds / 2))
                 floors.append((floor, get))
-                for name, send in kinds().items():
+                for name, plan in plans().items():
                     drain(base)
                     runs.setdefault(name, []).append(
-                        asyncio.run(fixed_rate(base, send, args.rate, args.seconds)))
+                        fixed_rate(port, plan, args.rate, args.seconds))
                 drain(base)
-            print(f"\n{db}: {args.rate:.0f} req/s for {args.seconds:.0f} s, medians of "
+            print(f"\n{db}, {args.workers} server process(es): {args.rate:.0f} req/s for "
+                  f"{args.seconds:.0f} s, medians of "
                   f"{args.runs} runs, load average {os.getloadavg()[0]:.2f}")
             for name, results in runs.items():
                 med = {k: statistics.median(r[k] for r in results)
                        for k in ("p50", "p90", "p99")}
                 errs = sum(r["errors"] for r in results)
                 drops = sum(r["dropped"] for r in results)
+                client = statistics.median(r["client_cpu_us"] for r in results)
                 print(f"  {name:8} p50 {med['p50']:7.1f} ms  p90 {med['p90']:7.1f} ms  "
-                      f"p99 {med['p99']:7.1f} ms  errors {errs}  dropped {drops}")
+                      f"p99 {med['p99']:7.1f} ms  errors {errs}  dropped {drops}  "
+                      f"(load generator {client:.0f} µs CPU/request)")
             floor = statistics.median(f for f, _ in floors)
             get = statistics.median(g for _, g in floors)
             ratio = f"{get / floor:.2f}" if floor else "n/a (no answer)"
@@ -241,6 +230,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (prorata serve --workers)")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for db in args.db.split(","):
