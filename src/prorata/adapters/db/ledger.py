@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db import prepared as q
 from prorata.adapters.db.schema import (
     charge_lines,
     events,
@@ -27,9 +28,11 @@ from prorata.services.ports import Page, Scope
 
 class Ledger(Session):
     def _customers_of(self, sub_ids: Iterable[str | None]) -> dict[str, str]:
-        """subscription id -> customer id, for rows that carry both."""
-        wanted = sorted({s for s in sub_ids if s is not None})
-        owners: dict[str, str] = {}
+        """subscription id -> customer id, for rows that carry both. A subscription this unit
+        of work loaded is not asked for again (a subscription never changes customer)."""
+        known, given = self._owners, [s for s in sub_ids if s is not None]
+        owners = {s: known[s] for s in given if s in known}
+        wanted = sorted({s for s in given if s not in owners})
         for part in chunks(wanted):
             rows = self.connection.execute(
                 select(subscriptions.c.id, subscriptions.c.customer_id)
@@ -73,11 +76,11 @@ class Ledger(Session):
     def net_charged(self, sub_id: str, since: date | None) -> Decimal:
         """What the subscription was charged net, for refund caps. Lines without a service
         period (one-time fees) belong to no period, so they count only when `since` is None."""
-        query = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
-            charge_lines.c.subscription_id == sub_id)
-        if since is not None:
-            query = query.where(charge_lines.c.period_start >= since)
-        return Decimal(self.connection.execute(query).scalar_one())
+        if since is None:
+            found = self.connection.execute(q.NET_CHARGED, {"sub": sub_id})
+        else:
+            found = self.connection.execute(q.NET_CHARGED_SINCE, {"sub": sub_id, "since": since})
+        return Decimal(found.scalar_one())
 
     # --- events (R2, R3): the outbox -------------------------------------------------------
 

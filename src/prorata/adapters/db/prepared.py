@@ -12,12 +12,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, literal, null, select, union_all
+from sqlalchemy import String, and_, bindparam, case, func, literal, null, select, union_all, update
 
 from prorata.adapters.db.schema import (
     api_keys,
+    charge_lines,
     customers,
     plans,
+    products,
     resellers,
     subscriptions,
     user_sessions,
@@ -92,3 +94,27 @@ def customer(kind: str, dialect: str) -> Any:
         return (_CUSTOMER.join(resellers, resellers.c.id == customers.c.reseller_id)
                 .where(in_subtree(dialect, resellers.c.path)))
     return _CUSTOMER
+
+
+# --- the statements of every write operation (issue 13) ---------------------------------------
+
+PRODUCT = select(products).where(products.c.id == bindparam("id"))
+
+_NET = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
+    charge_lines.c.subscription_id == bindparam("sub"))
+NET_CHARGED = _NET
+NET_CHARGED_SINCE = _NET.where(charge_lines.c.period_start >= bindparam("since"))
+"""What a subscription was charged net, in all or from a date (Ledger.net_charged)."""
+
+
+@cache
+def subscription_update(columns: tuple[str, ...]) -> Any:
+    """UPDATE of `columns` (parameters `v_<column>`) that bumps the version where id (`sid`)
+    and version (`held`) still match: the optimistic lock of SqlUnitOfWork.update_subscription."""
+    values: dict[str, Any] = {c: bindparam(f"v_{c}", type_=subscriptions.c[c].type)
+                              for c in columns}
+    values["version"] = subscriptions.c.version + 1
+    return (update(subscriptions)
+            .where(subscriptions.c.id == bindparam("sid"),
+                   subscriptions.c.version == bindparam("held"))
+            .values(values))

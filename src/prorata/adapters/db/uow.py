@@ -169,8 +169,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     # --- catalog ---------------------------------------------------------------------------
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
-        row = self.connection.execute(
-            select(products).where(products.c.id == product_id)).first()
+        row = self.connection.execute(q.PRODUCT, {"id": product_id}).first()
         if row is None:
             return None
         return {"id": row.id, "name": row.name, "vendor": row.vendor,
@@ -217,7 +216,10 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if params is None:
             return None
         row = self.connection.execute(q.subscription(scope.kind, self.dialect), params).first()
-        return None if row is None else m.row_to_subscription(row)
+        if row is None:
+            return None
+        self._owners[row.id] = row.customer_id  # what its operations and lines will need
+        return m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
         found = self.connection.execute(
@@ -238,10 +240,10 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
 
     def update_subscription(self, sub: Subscription) -> None:
         """Optimistic lock: two requests that loaded the same version cannot both win."""
-        result = self.connection.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id == sub.id, subscriptions.c.version == sub.version)
-            .values(**m.subscription_values(sub), version=subscriptions.c.version + 1))
+        values = m.subscription_values(sub)
+        params = {f"v_{c}": v for c, v in values.items()} | {"sid": sub.id,
+                                                              "held": sub.version}
+        result = self.connection.execute(q.subscription_update(tuple(values)), params)
         if result.rowcount == 0:
             raise Conflict("conflict", "the subscription was changed by another request; retry")
         sub.version += 1
