@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
@@ -132,7 +133,8 @@ def bench(kind: str, n: int, profile: str | None) -> dict[str, tuple[float, floa
                 stats = pstats.Stats(profilers[0])
                 for other in profilers[1:]:
                     stats.add(other)
-                stats.sort_stats("tottime").print_stats(60)
+                stats.sort_stats(os.environ.get("PRORATA_PROFILE_SORT", "tottime"))
+                stats.print_stats(int(os.environ.get("PRORATA_PROFILE_LINES", "60")))
                 pass
             return results
         finally:
