@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -15,6 +13,9 @@ from sqlalchemy.pool import StaticPool
 from prorata.adapters.db.mapping import json_dumps, json_loads
 from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.uow import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -120,7 +121,11 @@ class Database:
                              plan_cache=self.plans)
 
     def alembic_config(self) -> Config:
-        """Built in code so that users need no alembic.ini; the migrations ship in the package."""
+        """Built in code so that users need no alembic.ini; the migrations ship in the package.
+        Alembic (with mako and pygments, ~9 MB) is imported only here: the daily run and the
+        API's requests never migrate, and every process that opens a database paid for it."""
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url",
@@ -129,9 +134,13 @@ class Database:
 
     def migrate(self, revision: str = "head") -> None:
         """Upgrades to `revision`, in one transaction (both databases have transactional DDL)."""
+        from alembic import command
+
         self._alembic(command.upgrade, revision)
 
     def downgrade(self, revision: str) -> None:
+        from alembic import command
+
         self._alembic(command.downgrade, revision)
 
     def _alembic(self, action: Any, revision: str) -> None:
