@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def newest_revision() -> str:
+    """The newest migration's revision, read from the file names (`NNNN_name.py` holds revision
+    "NNNN", each revising the one before; tests/integration/test_db_migrations.py holds
+    alembic's own head to this) without importing alembic."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def default_url() -> str:
     """API.md: `PRORATA_DATABASE_URL`, else an embedded SQLite file in the working directory."""
     return os.environ.get("PRORATA_DATABASE_URL") or f"sqlite:///{Path.cwd() / 'prorata.db'}"
@@ -133,10 +140,24 @@ class Database:
         return config
 
     def migrate(self, revision: str = "head") -> None:
-        """Upgrades to `revision`, in one transaction (both databases have transactional DDL)."""
+        """Upgrades to `revision`, in one transaction (both databases have transactional DDL).
+        A database already at the newest revision is left alone without importing alembic
+        (`prorata run-scheduler` migrates first, and would carry alembic through its run)."""
+        if revision == "head" and self.at_head():
+            return
         from alembic import command
 
         self._alembic(command.upgrade, revision)
+
+    def at_head(self) -> bool:
+        """Whether the database's revision is the newest shipped one (`newest_revision`)."""
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        return [tuple(r) for r in current] == [(newest_revision(),)]
 
     def downgrade(self, revision: str) -> None:
         from alembic import command
