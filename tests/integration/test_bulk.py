@@ -143,3 +143,19 @@ def test_bulk_operations_and_lines_are_stored_like_the_unit_of_work(database: Da
         assert stored.status is Status.EXPIRED and stored.version == 1
         assert uow.get_operation("op_bulk") == op("op_bulk", "k1")
 
+
+
+def test_sqlite_statements_come_in_a_few_shapes() -> None:
+    """Every row is sent once, in order, no statement over the parameter limit, and whatever
+    the batch sizes a connection meets only full chunks and powers of two (bounded memory:
+    the sqlite3 module keeps every shape it prepared)."""
+    from prorata.adapters.db.bulk_write import _chunks
+
+    shapes: set[int] = set()
+    for total in (*range(0, 1200), 5000, 8625, 17251):
+        parts = _chunks(total, 481)
+        assert [s for s, _ in parts] == [0, *(e for _, e in parts[:-1])][:len(parts)]
+        assert (parts[-1][1] if parts else 0) == total
+        assert all(0 < e - s <= 481 for s, e in parts)
+        shapes.update(e - s for s, e in parts)
+    assert shapes <= {481} | {1 << k for k in range(9)}

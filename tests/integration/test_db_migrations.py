@@ -52,6 +52,26 @@ def _head() -> str:
     return head
 
 
+def test_the_newest_revision_is_alembics_head() -> None:
+    from prorata.adapters.db.database import newest_revision
+
+    assert newest_revision() == _head()
+
+
+def test_migrating_a_database_at_head_does_not_import_alembic(tmp_path) -> None:
+    # Bounded memory (issue 13): `prorata run-scheduler` migrates before its run; alembic,
+    # mako and pygments are ~9 MB it would otherwise carry through the whole run.
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'head.db'}"
+    Database(url).migrate()
+    code = ("import sys; from prorata.adapters.db import Database; "
+            f"d = Database({url!r}); assert d.at_head(); d.migrate(); "
+            "assert 'alembic' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_migrate_twice_is_a_no_op(database: Database) -> None:
     database.migrate()
     with database.engine.connect() as conn:

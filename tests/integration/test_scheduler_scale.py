@@ -4,6 +4,7 @@ taken over once its lease runs out; due ids paged, never loaded whole (SPEC S12)
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from datetime import date, timedelta
@@ -187,3 +188,34 @@ def test_due_ids_are_claimed_a_page_at_a_time(database):
     pages = [c.ids for c in leases.claims()]
     assert pages == [["s0", "s1", "s2", "s4"], ["s5", "s6", "s7", "s8"], ["s9"]]
     assert leases.claimed == 9
+
+
+def test_the_run_holds_the_batches_in_flight_never_the_day(database):
+    # Issue 13, bounded memory: whatever N, the run holds the subscriptions and due ids of the
+    # batches in flight only (the one being decided and those being written: one writer on
+    # SQLite, two on PostgreSQL). Counted after every commit, among the live objects: a list
+    # of the day's ids or subscriptions kept anywhere would make these numbers grow with N.
+    from prorata.domain.model import Subscription
+    from prorata.scheduler.leases import Claim
+
+    _seed(database, n=80)
+    run_through(database, BOUGHT)
+
+    def census() -> tuple[int, int]:
+        subs = claimed = 0
+        for obj in gc.get_objects():
+            kind = type(obj)
+            if kind is Subscription:
+                subs += 1
+            elif kind is Claim:
+                claimed += len(obj.ids)
+        return subs, claimed
+
+    gc.collect()
+    before = census()
+    seen: list[tuple[int, int]] = []
+    report = run_day(database, DAY, batch_size=5, progress=lambda _: seen.append(census()))
+    assert report["subscriptions"] == 80 and len(seen) == 16
+    in_flight = 5 * (runner_module._writers(database) + 1)
+    assert max(s - before[0] for s, _ in seen) <= in_flight
+    assert max(c - before[1] for _, c in seen) <= in_flight

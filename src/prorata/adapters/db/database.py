@@ -6,10 +6,8 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
@@ -18,8 +16,18 @@ from prorata.adapters.db.mapping import json_dumps, json_loads
 from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.uow import SqlUnitOfWork
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_SECONDS = 30  # how long a SQLite writer waits for the write lock before it gives up
+
+
+def newest_revision() -> str:
+    """The newest migration's revision, read from the file names (`NNNN_name.py` holds revision
+    "NNNN", each revising the one before; tests/integration/test_db_migrations.py holds
+    alembic's own head to this) without importing alembic."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
 def default_url() -> str:
@@ -156,7 +164,11 @@ class Database:
                              plan_cache=self.plans)
 
     def alembic_config(self) -> Config:
-        """Built in code so that users need no alembic.ini; the migrations ship in the package."""
+        """Built in code so that users need no alembic.ini; the migrations ship in the package.
+        Alembic (with mako and pygments, ~9 MB) is imported only here: the daily run and the
+        API's requests never migrate, and every process that opens a database paid for it."""
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url",
@@ -164,10 +176,28 @@ class Database:
         return config
 
     def migrate(self, revision: str = "head") -> None:
-        """Upgrades to `revision`, in one transaction (both databases have transactional DDL)."""
+        """Upgrades to `revision`, in one transaction (both databases have transactional DDL).
+        A database already at the newest revision is left alone without importing alembic
+        (`prorata run-scheduler` migrates first, and would carry alembic through its run)."""
+        if revision == "head" and self.at_head():
+            return
+        from alembic import command
+
         self._alembic(command.upgrade, revision)
 
+    def at_head(self) -> bool:
+        """Whether the database's revision is the newest shipped one (`newest_revision`)."""
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        return [tuple(r) for r in current] == [(newest_revision(),)]
+
     def downgrade(self, revision: str) -> None:
+        from alembic import command
+
         self._alembic(command.downgrade, revision)
 
     def _alembic(self, action: Any, revision: str) -> None:
