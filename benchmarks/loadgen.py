@@ -53,6 +53,8 @@ class _Connection(asyncio.Protocol):
 
     async def send(self, raw: bytes) -> int:
         assert self.transport is not None
+        if self.closed:  # the server closed it while idle (uvicorn's keep-alive timeout)
+            raise ConnectionError("closed by the server")
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         try:
@@ -111,15 +113,20 @@ async def fixed_rate(host: str, port: int, headers: dict[str, str], plan: Plan, 
     requests = [encode(f"{host}:{port}", headers, *plan(i)) for i in range(count)]
 
     async def one(raw: bytes, due: float, conn: _Connection | None) -> None:
+        nonlocal opened
         try:
             if conn is None:
                 conn = await connect()
-            status = await conn.send(raw)
+            try:
+                status = await asyncio.wait_for(conn.send(raw), 60)
+            except ConnectionError:  # closed while idle: once more on a new connection
+                opened -= 1
+                conn = await connect()
+                status = await asyncio.wait_for(conn.send(raw), 60)
             result.statuses[status] = result.statuses.get(status, 0) + 1
             if not conn.closed:
                 idle.append(conn)
-        except (OSError, ValueError):
-            nonlocal opened
+        except (OSError, ValueError, TimeoutError):
             opened -= 1
             result.errors += 1
         result.latencies.append(time.perf_counter() - due)
