@@ -3,12 +3,10 @@ Other callers get 404, as for any resource outside their scope (P2)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, check_id, read, write
+from prorata.api.deps import Caller, Pages, answer, check_id, write
 from prorata.api.schemas import CompanyNamesIn, RestrictionIn, dump
 from prorata.services import parties, restrictions
 
@@ -23,8 +21,8 @@ def put_company_names(request: Request, scope: Caller, body: CompanyNamesIn) -> 
 
 
 @router.get("/settings/company-names", summary="The company-name rules (operator)")
-def get_company_names(request: Request, scope: Caller) -> dict[str, Any]:
-    return read(request, lambda uow: parties.get_company_name_rules(uow, scope))
+def get_company_names(request: Request, scope: Caller) -> Response:
+    return answer(request, lambda uow: parties.get_company_name_rules(uow, scope))
 
 
 @router.post("/restrictions", summary="List a registration number (operator)")
@@ -35,8 +33,8 @@ def create_restriction(request: Request, scope: Caller, body: RestrictionIn) -> 
 
 
 @router.get("/restrictions", summary="The restriction list (operator)")
-def list_restrictions(request: Request, scope: Caller, page: Pages) -> dict[str, Any]:
-    return read(request, lambda uow: restrictions.list_restrictions(
+def list_restrictions(request: Request, scope: Caller, page: Pages) -> Response:
+    return answer(request, lambda uow: restrictions.list_restrictions(
         uow, scope, page.limit, page.starting_after))
 
 

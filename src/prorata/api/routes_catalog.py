@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, check_id, read, write
+from prorata.api.deps import Caller, answer, check_id, write
 from prorata.api.schemas import ExchangeRateIn, PlanIn, PlanPatchIn, ProductIn, dump
 from prorata.services import catalog, rates
 
@@ -21,9 +19,9 @@ def create_product(request: Request, scope: Caller, body: ProductIn) -> JSONResp
 
 
 @router.get("/products/{product_id}", summary="Get a product")
-def get_product(request: Request, scope: Caller, product_id: str) -> dict[str, Any]:
+def get_product(request: Request, scope: Caller, product_id: str) -> Response:
     check_id(product_id, "product")
-    return read(request, lambda uow: catalog.get_product(uow, scope, product_id))
+    return answer(request, lambda uow: catalog.get_product(uow, scope, product_id))
 
 
 @router.post("/plans", summary="Create a plan (operator)")
@@ -33,9 +31,9 @@ def create_plan(request: Request, scope: Caller, body: PlanIn) -> JSONResponse:
 
 
 @router.get("/plans/{plan_id}", summary="Get a plan with every setting resolved")
-def get_plan(request: Request, scope: Caller, plan_id: str) -> dict[str, Any]:
+def get_plan(request: Request, scope: Caller, plan_id: str) -> Response:
     check_id(plan_id, "plan")
-    return read(request, lambda uow: catalog.get_plan(uow, scope, plan_id))
+    return answer(request, lambda uow: catalog.get_plan(uow, scope, plan_id))
 
 
 @router.patch("/plans/{plan_id}", summary="Change a plan's name, prices or settings (operator)")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from prorata.adapters.pdf import render_invoice
-from prorata.api.deps import Caller, Pages, check_id, read, write
+from prorata.api.deps import Caller, Pages, answer, check_id, read, write
 from prorata.api.schemas import InvoiceSettingsIn, dump
 from prorata.api.schemas_out_money import Invoice, InvoiceList
 from prorata.services import invoicing
@@ -46,8 +46,8 @@ def get_invoice_pdf(request: Request, scope: Caller, invoice_id: str) -> Respons
 
 
 @router.get("/settings/invoices", summary="Invoice number prefix and seller block (operator)")
-def get_invoice_settings(request: Request, scope: Caller) -> dict[str, Any]:
-    return read(request, lambda uow: invoicing.get_settings(uow, scope))
+def get_invoice_settings(request: Request, scope: Caller) -> Response:
+    return answer(request, lambda uow: invoicing.get_settings(uow, scope))
 
 
 @router.put("/settings/invoices",

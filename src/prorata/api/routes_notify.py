@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, check_id, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, read, today, write
 from prorata.api.schemas import dump
 from prorata.api.schemas_notify import (
     TemplateIn,
@@ -54,8 +54,8 @@ def list_templates(request: Request, scope: Caller, reseller: Filter = None) -> 
 
 @router.get("/templates/{event_type}", summary="The template that applies, and its source")
 def get_template(request: Request, scope: Caller, event_type: str,
-                 reseller: Filter = None) -> dict[str, Any]:
-    return read(request, lambda uow: templates.get_template(uow, scope, event_type, reseller))
+                 reseller: Filter = None) -> Response:
+    return answer(request, lambda uow: templates.get_template(uow, scope, event_type, reseller))
 
 
 @router.put("/templates/{event_type}",
@@ -97,15 +97,15 @@ def create_endpoint(request: Request, scope: Caller, body: WebhookEndpointIn) ->
 
 
 @router.get("/webhook-endpoints", summary="Webhook endpoints of the caller's scope")
-def list_endpoints(request: Request, scope: Caller, page: Pages) -> dict[str, Any]:
-    return read(request, lambda uow: webhooks.list_endpoints(uow, scope, page.limit,
-                                                             page.starting_after))
+def list_endpoints(request: Request, scope: Caller, page: Pages) -> Response:
+    return answer(request, lambda uow: webhooks.list_endpoints(uow, scope, page.limit,
+                                                               page.starting_after))
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", summary="One webhook endpoint")
-def get_endpoint(request: Request, scope: Caller, endpoint_id: str) -> dict[str, Any]:
+def get_endpoint(request: Request, scope: Caller, endpoint_id: str) -> Response:
     check_id(endpoint_id, "webhook endpoint")
-    return read(request, lambda uow: webhooks.get_endpoint(uow, scope, endpoint_id))
+    return answer(request, lambda uow: webhooks.get_endpoint(uow, scope, endpoint_id))
 
 
 @router.patch("/webhook-endpoints/{endpoint_id}",
@@ -136,8 +136,8 @@ def list_deliveries(request: Request, scope: Caller, endpoint_id: str,
 
 
 @router.get("/settings/webhooks", summary="Webhook settings (operator)")
-def get_webhook_settings(request: Request, scope: Caller) -> dict[str, Any]:
-    return read(request, lambda uow: webhooks.get_settings(uow, scope))
+def get_webhook_settings(request: Request, scope: Caller) -> Response:
+    return answer(request, lambda uow: webhooks.get_settings(uow, scope))
 
 
 @router.put("/settings/webhooks", summary="Block receivers on private networks (operator)")

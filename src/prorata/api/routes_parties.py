@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, check_id, read, write
+from prorata.api.deps import Caller, Pages, answer, check_id, write
 from prorata.api.schemas import (
     CustomerIn,
     CustomerPatchIn,
@@ -28,9 +26,9 @@ def create_reseller(request: Request, scope: Caller, body: ResellerIn) -> JSONRe
 
 
 @router.get("/resellers/{reseller_id}", summary="Get a reseller")
-def get_reseller(request: Request, scope: Caller, reseller_id: str) -> dict[str, Any]:
+def get_reseller(request: Request, scope: Caller, reseller_id: str) -> Response:
     check_id(reseller_id, "reseller")
-    return read(request, lambda uow: parties.get_reseller(uow, scope, reseller_id))
+    return answer(request, lambda uow: parties.get_reseller(uow, scope, reseller_id))
 
 
 @router.patch("/resellers/{reseller_id}", summary="Rename a reseller or change its INN")
@@ -44,9 +42,9 @@ def patch_reseller(request: Request, scope: Caller, reseller_id: str,
 
 @router.get("/resellers/{reseller_id}/settings",
             summary="Settings for the subtree: effective values and where each comes from")
-def get_reseller_settings(request: Request, scope: Caller, reseller_id: str) -> dict[str, Any]:
+def get_reseller_settings(request: Request, scope: Caller, reseller_id: str) -> Response:
     check_id(reseller_id, "reseller")
-    return read(request, lambda uow: delegation.get_settings(uow, scope, reseller_id))
+    return answer(request, lambda uow: delegation.get_settings(uow, scope, reseller_id))
 
 
 @router.put("/resellers/{reseller_id}/settings",
@@ -66,9 +64,9 @@ def create_customer(request: Request, scope: Caller, body: CustomerIn) -> JSONRe
 
 
 @router.get("/customers/{customer_id}", summary="Get a customer with its balance")
-def get_customer(request: Request, scope: Caller, customer_id: str) -> dict[str, Any]:
+def get_customer(request: Request, scope: Caller, customer_id: str) -> Response:
     check_id(customer_id, "customer")
-    return read(request, lambda uow: parties.get_customer(uow, scope, customer_id))
+    return answer(request, lambda uow: parties.get_customer(uow, scope, customer_id))
 
 
 @router.patch("/customers/{customer_id}", summary="Rename a customer or change its details")
@@ -82,7 +80,7 @@ def patch_customer(request: Request, scope: Caller, customer_id: str,
 
 @router.get("/customers/{customer_id}/charges", summary="List charge lines, oldest first")
 def list_charges(request: Request, scope: Caller, customer_id: str,
-                 page: Pages) -> dict[str, Any]:
+                 page: Pages) -> Response:
     check_id(customer_id, "customer")
-    return read(request, lambda uow: parties.list_charges(
+    return answer(request, lambda uow: parties.list_charges(
         uow, scope, customer_id, page.limit, page.starting_after))

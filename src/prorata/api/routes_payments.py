@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, check_id, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, today, write
 from prorata.api.schemas import PaymentIn, PaymentSessionIn, RefundIn, dump
 from prorata.api.schemas_out_money import PaymentGatewayList
 from prorata.domain.errors import InvalidInput
@@ -31,16 +31,16 @@ def record_payment(request: Request, scope: Caller, customer_id: str,
 
 @router.get("/customers/{customer_id}/payments", summary="List payments, oldest first")
 def list_payments(request: Request, scope: Caller, customer_id: str,
-                  page: Pages) -> dict[str, Any]:
+                  page: Pages) -> Response:
     check_id(customer_id, "customer")
-    return read(request, lambda uow: payments.list_payments(
+    return answer(request, lambda uow: payments.list_payments(
         uow, scope, customer_id, page.limit, page.starting_after))
 
 
 @router.get("/payments/{payment_id}", summary="Get a payment with its refunds")
-def get_payment(request: Request, scope: Caller, payment_id: str) -> dict[str, Any]:
+def get_payment(request: Request, scope: Caller, payment_id: str) -> Response:
     check_id(payment_id, "payment")
-    return read(request, lambda uow: payments.get_payment(uow, scope, payment_id))
+    return answer(request, lambda uow: payments.get_payment(uow, scope, payment_id))
 
 
 @router.post("/payments/{payment_id}/refunds",
@@ -76,9 +76,9 @@ def create_session(request: Request, scope: Caller, customer_id: str,
 
 
 @router.get("/payment-sessions/{session_id}", summary="Get a payment session")
-def get_session(request: Request, scope: Caller, session_id: str) -> dict[str, Any]:
+def get_session(request: Request, scope: Caller, session_id: str) -> Response:
     check_id(session_id, "payment session")
-    return read(request, lambda uow: checkout.get_payment_session(uow, scope, session_id))
+    return answer(request, lambda uow: checkout.get_payment_session(uow, scope, session_id))
 
 
 @router.post("/payment-gateways/{gateway}/callback",

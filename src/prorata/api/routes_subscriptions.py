@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, check_id, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, read, today, write
 from prorata.api.schemas import OperationIn, SubscriptionIn, SubscriptionPatchIn, dump
 from prorata.api.schemas_out_money import RecommendationList
 from prorata.services import subscriptions
@@ -25,10 +25,10 @@ def create_subscription(request: Request, scope: Caller, body: SubscriptionIn) -
 
 
 @router.get("/{sub_id}", summary="Get a subscription with its available operations")
-def get_subscription(request: Request, scope: Caller, sub_id: str) -> dict[str, Any]:
+def get_subscription(request: Request, scope: Caller, sub_id: str) -> Response:
     check_id(sub_id, "subscription")
     day = today(request)
-    return read(request, lambda uow: subscriptions.get_subscription(uow, scope, sub_id, day))
+    return answer(request, lambda uow: subscriptions.get_subscription(uow, scope, sub_id, day))
 
 
 @router.patch("/{sub_id}", summary="Turn auto-renewal on or off")
@@ -52,9 +52,9 @@ def run_operation(request: Request, scope: Caller, sub_id: str,
 
 @router.get("/{sub_id}/operations", summary="Change history, newest first")
 def list_operations(request: Request, scope: Caller, sub_id: str,
-                    page: Pages) -> dict[str, Any]:
+                    page: Pages) -> Response:
     check_id(sub_id, "subscription")
-    return read(request, lambda uow: subscriptions.list_operations(
+    return answer(request, lambda uow: subscriptions.list_operations(
         uow, scope, sub_id, page.limit, page.starting_after))
 
 
