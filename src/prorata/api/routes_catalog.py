@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, answer, check_id, write
+from prorata.api.deps import Caller, answer, check_id, point_read, write
 from prorata.api.schemas import ExchangeRateIn, PlanIn, PlanPatchIn, ProductIn, dump
 from prorata.services import catalog, rates
 
@@ -19,6 +19,7 @@ def create_product(request: Request, scope: Caller, body: ProductIn) -> JSONResp
 
 
 @router.get("/products/{product_id}", summary="Get a product")
+@point_read
 def get_product(request: Request, scope: Caller, product_id: str) -> Response:
     check_id(product_id, "product")
     return answer(request, lambda uow: catalog.get_product(uow, scope, product_id))
@@ -31,6 +32,7 @@ def create_plan(request: Request, scope: Caller, body: PlanIn) -> JSONResponse:
 
 
 @router.get("/plans/{plan_id}", summary="Get a plan with every setting resolved")
+@point_read
 def get_plan(request: Request, scope: Caller, plan_id: str) -> Response:
     check_id(plan_id, "plan")
     return answer(request, lambda uow: catalog.get_plan(uow, scope, plan_id))

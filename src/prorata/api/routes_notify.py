@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, answer, check_id, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, point_read, read, today, write
 from prorata.api.schemas import dump
 from prorata.api.schemas_notify import (
     TemplateIn,
@@ -103,6 +103,7 @@ def list_endpoints(request: Request, scope: Caller, page: Pages) -> Response:
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", summary="One webhook endpoint")
+@point_read
 def get_endpoint(request: Request, scope: Caller, endpoint_id: str) -> Response:
     check_id(endpoint_id, "webhook endpoint")
     return answer(request, lambda uow: webhooks.get_endpoint(uow, scope, endpoint_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, answer, check_id, write
+from prorata.api.deps import Caller, Pages, answer, check_id, point_read, write
 from prorata.api.schemas import (
     CustomerIn,
     CustomerPatchIn,
@@ -26,6 +26,7 @@ def create_reseller(request: Request, scope: Caller, body: ResellerIn) -> JSONRe
 
 
 @router.get("/resellers/{reseller_id}", summary="Get a reseller")
+@point_read
 def get_reseller(request: Request, scope: Caller, reseller_id: str) -> Response:
     check_id(reseller_id, "reseller")
     return answer(request, lambda uow: parties.get_reseller(uow, scope, reseller_id))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, answer, check_id, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, point_read, today, write
 from prorata.api.schemas import PaymentIn, PaymentSessionIn, RefundIn, dump
 from prorata.api.schemas_out_money import PaymentGatewayList
 from prorata.domain.errors import InvalidInput
@@ -38,6 +38,7 @@ def list_payments(request: Request, scope: Caller, customer_id: str,
 
 
 @router.get("/payments/{payment_id}", summary="Get a payment with its refunds")
+@point_read
 def get_payment(request: Request, scope: Caller, payment_id: str) -> Response:
     check_id(payment_id, "payment")
     return answer(request, lambda uow: payments.get_payment(uow, scope, payment_id))
@@ -76,6 +77,7 @@ def create_session(request: Request, scope: Caller, customer_id: str,
 
 
 @router.get("/payment-sessions/{session_id}", summary="Get a payment session")
+@point_read
 def get_session(request: Request, scope: Caller, session_id: str) -> Response:
     check_id(session_id, "payment session")
     return answer(request, lambda uow: checkout.get_payment_session(uow, scope, session_id))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, answer, check_id, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, point_read, read, today, write
 from prorata.api.schemas import OperationIn, SubscriptionIn, SubscriptionPatchIn, dump
 from prorata.api.schemas_out_money import RecommendationList
 from prorata.services import subscriptions
@@ -25,6 +25,7 @@ def create_subscription(request: Request, scope: Caller, body: SubscriptionIn) -
 
 
 @router.get("/{sub_id}", summary="Get a subscription with its available operations")
+@point_read
 def get_subscription(request: Request, scope: Caller, sub_id: str) -> Response:
     check_id(sub_id, "subscription")
     day = today(request)
