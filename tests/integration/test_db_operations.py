@@ -78,6 +78,33 @@ def test_dedup_key_refuses_and_transaction_continues(any_db: Db) -> None:  # SPE
             uow.add_operation(op("d", dedup="renew:sub1:2025-08-20"))
 
 
+def test_one_operation_is_written_without_a_savepoint(any_db: Db) -> None:  # issue 13
+    """A one-row insert needs no SAVEPOINT on either database (SQLite undoes the one failed
+    statement; PostgreSQL uses ON CONFLICT DO NOTHING, operations having only deferred
+    foreign keys), and a duplicate still refuses without spoiling the transaction (above)."""
+    if not isinstance(any_db, Database):
+        pytest.skip("SQL statements of a real database")
+    from sqlalchemy import event
+
+    seeded(any_db)
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(any_db.engine, "before_cursor_execute", record)
+    try:
+        with any_db.uow() as uow:
+            uow.add_operation(op("a", dedup="renew:sub1:2025-08-20"))
+            with pytest.raises(DuplicateKey):
+                uow.add_operation(op("b", dedup="renew:sub1:2025-08-20"))
+            uow.commit()
+    finally:
+        event.remove(any_db.engine, "before_cursor_execute", record)
+    assert sum("INSERT INTO operations" in s for s in sent) == 2
+    assert not [s for s in sent if "SAVEPOINT" in s]
+
+
 def test_bulk_add_skipping_duplicates(any_db: Db) -> None:  # SPEC S12: exactly once
     seeded(any_db)
     with any_db.uow() as uow:
