@@ -115,12 +115,43 @@ def kinds() -> dict[str, Request]:
     return {name: send(plan) for name, plan in plans().items()}
 
 
-def fixed_rate(port: int, plan: loadgen.Plan, rate: float, seconds: float) -> dict[str, Any]:
+def fixed_rate(port: int, plan: loadgen.Plan, rate: float, seconds: float,
+               server: int | None = None) -> dict[str, Any]:
     """Open loop (benchmarks/loadgen.py): request i is due at t0 + i/rate whatever happened
-    to the others, its latency counted from that due time; at most MAX_IN_FLIGHT at once."""
-    return asyncio.run(loadgen.fixed_rate(
+    to the others, its latency counted from that due time; at most MAX_IN_FLIGHT at once.
+    With the server's pid, also the server's CPU per request (is a tail a lack of CPU?)."""
+    before = server_cpu(server) if server else 0.0
+    result = asyncio.run(loadgen.fixed_rate(
         "127.0.0.1", port, {"Authorization": f"Bearer {KEY}"}, plan, rate, seconds,
-        max_connections=MAX_IN_FLIGHT)).summary()
+        max_connections=MAX_IN_FLIGHT))
+    summary = result.summary()
+    if server:
+        summary["server_cpu_us"] = (1e6 * (server_cpu(server) - before)
+                                    / max(1, len(result.latencies)))
+    return summary
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of `pid` and its descendants (the workers of `serve --workers N`), from
+    /proc; 0 where there is no /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    family = {pid}
+    for child in sorted(parents):  # a child's pid is usually above its parent's
+        if parents[child] in family:
+            family.add(child)
+    return sum(times.get(p, 0.0) for p in family)
 
 
 def wrk_saturation(url: str, seconds: float, concurrency: int = 16) -> float | None:
@@ -194,7 +225,7 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
                 for name, plan in plans().items():
                     drain(base)
                     runs.setdefault(name, []).append(
-                        fixed_rate(port, plan, args.rate, args.seconds))
+                        fixed_rate(port, plan, args.rate, args.seconds, proc.pid))
                 drain(base)
             print(f"\n{db}, {args.workers} server process(es): {args.rate:.0f} req/s for "
                   f"{args.seconds:.0f} s, medians of "
@@ -205,9 +236,12 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
                 errs = sum(r["errors"] for r in results)
                 drops = sum(r["dropped"] for r in results)
                 client = statistics.median(r["client_cpu_us"] for r in results)
+                server = statistics.median(r.get("server_cpu_us", 0.0) for r in results)
+                each = "/".join(f"{r['p99']:.0f}" for r in results)
                 print(f"  {name:8} p50 {med['p50']:7.1f} ms  p90 {med['p90']:7.1f} ms  "
-                      f"p99 {med['p99']:7.1f} ms  errors {errs}  dropped {drops}  "
-                      f"(load generator {client:.0f} µs CPU/request)")
+                      f"p99 {med['p99']:7.1f} ms (runs {each})  errors {errs}  "
+                      f"dropped {drops}  (server {server / 1000:.2f} ms CPU/request, "
+                      f"load generator {client:.0f} µs)")
             floor = statistics.median(f for f, _ in floors)
             get = statistics.median(g for _, g in floors)
             ratio = f"{get / floor:.2f}" if floor else "n/a (no answer)"
