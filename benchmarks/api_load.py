@@ -91,8 +91,10 @@ def seed(base: str) -> None:
 Request = Callable[[httpx.AsyncClient, int], Any]
 
 
-def plans() -> dict[str, loadgen.Plan]:
-    """(method, path, body) of request i, per kind of request."""
+def plans(sent_before: int = 0) -> dict[str, loadgen.Plan]:
+    """(method, path, body) of request i, per kind of request; `sent_before`: the writes of
+    earlier runs on the same server, so that a later run goes on raising seats instead of
+    starting with a round of decreases."""
     seats = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
     return {
         "healthz": lambda i: ("GET", "/healthz", None),
@@ -101,7 +103,7 @@ def plans() -> dict[str, loadgen.Plan]:
         # One seat more each round, each subscription in turn: a real write every time, also
         # when an overloaded server answers two rounds out of order (never "nothing to change").
         "write": lambda i: ("POST", f"/v1/subscriptions/sub{i % SUBS}/operations", {
-            "type": "change_resources", "resources": {"seats": 11 + i // SUBS}}),
+            "type": "change_resources", "resources": {"seats": 11 + (sent_before + i) // SUBS}}),
     }
 
 
@@ -214,7 +216,7 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
             runs: dict[str, list[dict[str, Any]]] = {}
             floors: list[tuple[float, float]] = []
             get_url = f"{base}/v1/subscriptions/sub0"
-            for _ in range(args.runs):
+            for run in range(args.runs):
                 # the ratio first, on a server with no backlog; wrk where it is installed
                 floor = wrk_saturation(f"{base}/healthz", args.seconds / 2)
                 get = wrk_saturation(get_url, args.seconds / 2)
@@ -222,7 +224,8 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
                     floor = asyncio.run(saturation(base, kinds()["healthz"], args.seconds / 2))
                     get = asyncio.run(saturation(base, kinds()["get"], args.seconds / 2))
                 floors.append((floor, get))
-                for name, plan in plans().items():
+                sent = run * int(args.rate * args.seconds)  # writes of the earlier runs
+                for name, plan in plans(sent).items():
                     drain(base)
                     runs.setdefault(name, []).append(
                         fixed_rate(port, plan, args.rate, args.seconds, proc.pid))
