@@ -29,6 +29,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen  # noqa: E402  (benchmarks/loadgen.py, beside this script)
+from procstat import family_cpu_seconds  # noqa: E402
 
 KEY = "bench-operator-key"
 SUBS = 50
@@ -122,38 +123,15 @@ def fixed_rate(port: int, plan: loadgen.Plan, rate: float, seconds: float,
     """Open loop (benchmarks/loadgen.py): request i is due at t0 + i/rate whatever happened
     to the others, its latency counted from that due time; at most MAX_IN_FLIGHT at once.
     With the server's pid, also the server's CPU per request (is a tail a lack of CPU?)."""
-    before = server_cpu(server) if server else 0.0
+    before = family_cpu_seconds(server) if server else 0.0
     result = asyncio.run(loadgen.fixed_rate(
         "127.0.0.1", port, {"Authorization": f"Bearer {KEY}"}, plan, rate, seconds,
         max_connections=MAX_IN_FLIGHT))
     summary = result.summary()
     if server:
-        summary["server_cpu_us"] = (1e6 * (server_cpu(server) - before)
+        summary["server_cpu_us"] = (1e6 * (family_cpu_seconds(server) - before)
                                     / max(1, len(result.latencies)))
     return summary
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds of `pid` and its descendants (the workers of `serve --workers N`), from
-    /proc; 0 where there is no /proc."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields[1])
-        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    family = {pid}
-    for child in sorted(parents):  # a child's pid is usually above its parent's
-        if parents[child] in family:
-            family.add(child)
-    return sum(times.get(p, 0.0) for p in family)
 
 
 def wrk_saturation(url: str, seconds: float, concurrency: int = 16) -> float | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from fresh import fresh_database  # benchmarks/fresh.py, beside this script
+from procstat import cpu_seconds  # benchmarks/procstat.py
 
 from prorata.adapters.db import Database
 from prorata.adapters.db import mapping as m
@@ -148,15 +149,10 @@ def _server_cpu(database: Database) -> float | None:
     with database.engine.connect() as conn:
         pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity "
                                       "WHERE datname = current_database()")).scalars())
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    try:
+        return sum(cpu_seconds(pid) for pid in pids)
+    except OSError:
+        return None
 
 
 def run_processes(url: str, processes: int, pin: bool) -> dict[str, Any]:

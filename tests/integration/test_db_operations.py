@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, literal, select
+from sqlalchemy import JSON, event, literal, select
 
 from prorata.adapters.db import Database
 from prorata.adapters.db.schema import operations, subscriptions
@@ -84,8 +84,6 @@ def test_one_operation_is_written_without_a_savepoint(any_db: Db) -> None:  # is
     foreign keys), and a duplicate still refuses without spoiling the transaction (above)."""
     if not isinstance(any_db, Database):
         pytest.skip("SQL statements of a real database")
-    from sqlalchemy import event
-
     seeded(any_db)
     sent: list[str] = []
 

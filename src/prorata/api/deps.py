@@ -71,7 +71,8 @@ async def credential(
 
 
 def _open_for(request: Request, secret: str) -> Scope:
-    """In a worker thread: opens the request's read-only unit of work and finds the caller."""
+    """Opens the request's read-only unit of work and finds the caller: on the event loop on
+    SQLite, in a worker thread on PostgreSQL (`_reads_in_loop`)."""
     resolver: KeyResolver = request.app.state.keys
     uow = request.app.state.database.uow(read_only=True)
     uow.__enter__()
@@ -89,9 +90,10 @@ async def caller(request: Request,
     """Runs before the body is validated, so an anonymous caller learns nothing about it.
     The key is looked up in a read-only unit of work that stays open for the request: `read`
     and `write` carry on in it (one connection, one unit of work per request, issue 13), and
-    it is closed here at the latest, whatever the handler did. The look-up is one trip to a
-    worker thread; the close costs a second only when the handler left the unit of work
-    unused (`read` and `write` close it themselves)."""
+    it is closed here at the latest, whatever the handler did. On PostgreSQL the look-up is
+    one trip to a worker thread and the close a second, only when the handler left the unit
+    of work unused (`read` and `write` close it themselves); on SQLite neither leaves the
+    event loop."""
     if secret is None:
         raise Unauthenticated("authentication_required",
                               "Send Authorization: Bearer <api key>")
@@ -255,8 +257,8 @@ def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Resp
 
 
 def answer(request: Request, action: Callable[[UnitOfWork], Any]) -> Response:
-    """A read answered as JSON here, in the handler's worker thread. A handler that returns a
-    dict has it validated against its `dict[str, Any]` annotation in a second trip to a
+    """A read answered as JSON here, where the handler runs. A sync handler that returns a
+    dict has it validated against its `dict[str, Any]` annotation in a further trip to a
     worker thread, which cost more than the encoding (issue 13). Same encoder (pydantic's),
     same bytes. Handlers with a `response_model` keep returning dicts: there the model shapes
     the answer."""
