@@ -43,7 +43,7 @@ def test_operation_round_trip_and_update(any_db: Db) -> None:  # SPEC S11
              amount=Decimal("-12.3456"), currency="USD")
     with any_db.uow() as uow:
         uow.add_operation(new)
-        assert new.id.startswith("op_") and len(new.id) == 19
+        assert new.id.startswith("op_") and len(new.id) == 3 + 12 + 16  # prefix, time, random
         uow.commit()
     with any_db.uow() as uow:
         got = uow.get_operation(new.id)
