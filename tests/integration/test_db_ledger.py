@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from prorata.adapters.db import Database
 from prorata.domain.errors import InvalidInput
@@ -55,6 +56,33 @@ def test_lines_round_trip(any_db: Db) -> None:  # SPEC B1
         assert uow.lines_for_operation("nope") == []
         with pytest.raises(DuplicateKey):
             uow.add_lines([given])
+
+
+def test_lines_are_written_without_a_savepoint(any_db: Db) -> None:  # issue 13
+    """No caller goes on after a line fails to insert, so no SAVEPOINT is paid for on either
+    database; a duplicate is still told apart (and the transaction is then rolled back)."""
+    if not isinstance(any_db, Database):
+        pytest.skip("SQL statements of a real database")
+    seeded(any_db)
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(any_db.engine, "before_cursor_execute", record)
+    try:
+        with any_db.uow() as uow:
+            uow.add_lines([line("1.00", operation="op1", id="ln-a"), line("2.00", id="ln-b")])
+            uow.commit()
+        with any_db.uow() as uow:
+            with pytest.raises(DuplicateKey):
+                uow.add_lines([line("3.00", id="ln-c"), line("1.00", id="ln-a")])
+    finally:
+        event.remove(any_db.engine, "before_cursor_execute", record)
+    assert not [s for s in sent if "SAVEPOINT" in s]
+    with any_db.uow() as uow:  # the failed transaction left nothing behind
+        assert [ln.id for ln in uow.lines_for_operation("op1")] == ["ln-a"]
+        assert uow.net_charged("sub1", None) == Decimal("3.00")
 
 
 def test_lines_need_a_customer_and_a_date(any_db: Db) -> None:

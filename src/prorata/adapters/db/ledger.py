@@ -44,7 +44,9 @@ class Ledger(Session):
 
     def add_lines(self, lines: list[ChargeLine]) -> None:
         """One executemany. Lines are never updated (B1), so there is no update method. A
-        line without an id gets one; without a customer, its subscription's."""
+        line without an id gets one; without a customer, its subscription's. No caller goes on
+        in the transaction after a line fails to insert (server-made ids do not collide; a
+        missing customer is a bug), so there is no SAVEPOINT (two round trips, issue 13)."""
         if not lines:
             return
         owners = self._customers_of(ln.subscription for ln in lines if ln.customer is None)
@@ -59,7 +61,7 @@ class Ledger(Session):
                 raise ValueError(f"charge line {line.description!r} has no created_on")
             row["id"] = line.id or new_id("ln")
             rows.append(row)
-        self._insert_unique(charge_lines, rows, "charge line")
+        self._insert_unique(charge_lines, rows, "charge line", carry_on=False)
 
     def list_lines(self, customer_id: str, limit: int, starting_after: str | None) -> Page:
         """Oldest first, in the order written."""

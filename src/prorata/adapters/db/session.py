@@ -116,15 +116,18 @@ class Session:
         return module.insert(table)
 
     @contextmanager
-    def _unique(self, what: str, *, statements: int = 2) -> Iterator[None]:
+    def _unique(self, what: str, *, statements: int = 2,
+                carry_on: bool = True) -> Iterator[None]:
         """A SAVEPOINT around a write that may hit a unique key: on PostgreSQL a failed
         statement poisons the whole transaction, and the caller wants to carry on after
         `DuplicateKey` (e.g. answer with the first request's result). SQLite undoes the one
         failed statement and carries on by itself, so a write of one statement needs no
         savepoint there (two statements and two round trips fewer per row written, issue 13);
-        an executemany of several rows does, or the rows before the failing one would stay."""
+        an executemany of several rows does, or the rows before the failing one would stay.
+        `carry_on=False`: no caller goes on in this transaction after a failure (it rolls
+        back), so the error is still told apart but no savepoint is paid for."""
         try:
-            if statements == 1 and self.dialect == "sqlite":
+            if not carry_on or (statements == 1 and self.dialect == "sqlite"):
                 yield
                 return
             with self.connection.begin_nested():
@@ -137,7 +140,8 @@ class Session:
                 raise LookupError(f"{what} refers to a row that does not exist") from exc
             raise
 
-    def _insert_unique(self, table: Table, rows: list[dict[str, Any]], what: str) -> None:
+    def _insert_unique(self, table: Table, rows: list[dict[str, Any]], what: str, *,
+                       carry_on: bool = True) -> None:
         if not rows:
             return
         if len(rows) == 1 and self.dialect == "postgresql" and _fks_all_deferred(table):
@@ -152,7 +156,7 @@ class Session:
             if result.rowcount == 0:
                 raise DuplicateKey(f"{what} already exists")
             return
-        with self._unique(what, statements=len(rows)):
+        with self._unique(what, statements=len(rows), carry_on=carry_on):
             self.connection.execute(table.insert(), rows)
 
     def _page(self, query: Select[Any], table: Table, owner: Any, starting_after: str | None,
