@@ -194,16 +194,21 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
             runs: dict[str, list[dict[str, Any]]] = {}
             floors: list[tuple[float, float]] = []
             get_url = f"{base}/v1/subscriptions/sub0"
+            chosen = args.kinds.split(",")
             for run in range(args.runs):
                 # the ratio first, on a server with no backlog; wrk where it is installed
-                floor = wrk_saturation(f"{base}/healthz", args.seconds / 2)
-                get = wrk_saturation(get_url, args.seconds / 2)
-                if floor is None or get is None:
-                    floor = asyncio.run(saturation(base, kinds()["healthz"], args.seconds / 2))
-                    get = asyncio.run(saturation(base, kinds()["get"], args.seconds / 2))
-                floors.append((floor, get))
+                if args.ratio:
+                    floor = wrk_saturation(f"{base}/healthz", args.seconds / 2)
+                    get = wrk_saturation(get_url, args.seconds / 2)
+                    if floor is None or get is None:
+                        floor = asyncio.run(saturation(base, kinds()["healthz"],
+                                                       args.seconds / 2))
+                        get = asyncio.run(saturation(base, kinds()["get"], args.seconds / 2))
+                    floors.append((floor, get))
                 sent = run * int(args.rate * args.seconds)  # writes of the earlier runs
                 for name, plan in plans(sent).items():
+                    if name not in chosen:
+                        continue
                     drain(base)
                     runs.setdefault(name, []).append(
                         fixed_rate(port, plan, args.rate, args.seconds, proc.pid))
@@ -223,6 +228,8 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
                       f"p99 {med['p99']:7.1f} ms (runs {each})  errors {errs}  "
                       f"dropped {drops}  (server {server / 1000:.2f} ms CPU/request, "
                       f"load generator {client:.0f} µs)")
+            if not floors:
+                return
             floor = statistics.median(f for f, _ in floors)
             get = statistics.median(g for _, g in floors)
             ratio = f"{get / floor:.2f}" if floor else "n/a (no answer)"
@@ -245,6 +252,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--kinds", default="healthz,get,preview,write",
+                        help="which fixed-rate kinds to send (e.g. write)")
+    parser.add_argument("--no-ratio", dest="ratio", action="store_false",
+                        help="skip the wrk saturation runs (the GET / healthz ratio)")
     parser.add_argument("--workers", type=int, default=1,
                         help="server processes (prorata serve --workers)")
     args = parser.parse_args()

@@ -60,5 +60,9 @@ def test_the_default_limit_leaves_connections_and_threads_to_spare(monkeypatch: 
     assert admission_limit() == 32
     monkeypatch.setenv("PRORATA_POOL_SIZE", "12")
     assert admission_limit() == 4
+    monkeypatch.setenv("PRORATA_POOL_SIZE", "44")
+    assert admission_limit("postgresql") == 4  # a few keep one GIL busy (round 6)
+    monkeypatch.setenv("PRORATA_POOL_SIZE", "10")
+    assert admission_limit("postgresql") == 2
     monkeypatch.setenv("PRORATA_MAX_REQUESTS", "7")
-    assert admission_limit() == 7
+    assert admission_limit() == 7 and admission_limit("postgresql") == 7

@@ -27,13 +27,25 @@ from prorata.adapters.db.database import pool_size
 THREADS = 40  # Starlette's (anyio's) default thread limiter for sync handlers
 
 
-def admission_limit() -> int:
+# On PostgreSQL a request spends about half its time waiting on round trips, so a few
+# requests in flight keep the process's one GIL busy; more only contend for it. Measured
+# (docs/design/scale.md, round 6): at 200 writes/s on a slow host, 32 inside raised the CPU per
+# write by 40-70% and the server fell behind for good (p50 ~1 s) in 9 of 16 runs; 3-6 inside,
+# never in 12. SQLite answers its reads on the event loop and writes in turns: no gain there.
+POSTGRES_IN_FLIGHT = 4
+
+
+def admission_limit(dialect: str = "sqlite") -> int:
     """`PRORATA_MAX_REQUESTS` overrides; by default a margin under both the connections of
-    the pool (the scheduler and the worker hold some) and the threads."""
+    the pool (the scheduler and the worker hold some) and the threads, and on PostgreSQL no
+    more than `POSTGRES_IN_FLIGHT`."""
     raw = os.environ.get("PRORATA_MAX_REQUESTS")
     if raw:
         return max(1, int(raw))
-    return max(1, min(pool_size() - 8, THREADS - 8))
+    limit = min(pool_size() - 8, THREADS - 8)
+    if dialect == "postgresql":
+        limit = min(limit, POSTGRES_IN_FLIGHT)
+    return max(1, limit)
 
 
 class Admission:

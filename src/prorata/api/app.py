@@ -108,7 +108,7 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
         Gateways.load({TEST_MODE_KEY: "1"} if test_clock else {})
     errors.install(app)
     options.install(app)
-    app.add_middleware(Admission, limit=admission_limit())
+    app.add_middleware(Admission, limit=admission_limit(getattr(database, "dialect", "")))
     openapi.install(app)
     for module in (routes_system, routes_access, routes_parties, routes_catalog,
                    routes_subscriptions, routes_payments, routes_invoices, routes_admin,
