@@ -60,6 +60,8 @@ class Session:
         conn = self._engine.connect()
         if self._read_only:
             conn.execution_options(prorata_read_only=True)
+            if _autocommit_reads(conn):
+                conn.execution_options(isolation_level="AUTOCOMMIT")
         if self._batch:
             conn.execution_options(prorata_batch=True)
         conn.begin()
@@ -84,6 +86,8 @@ class Session:
         conn.rollback()
         if self._read_only:
             conn.execution_options(prorata_read_only=False)
+            if _autocommit_reads(conn):
+                conn.execution_options(isolation_level=conn.default_isolation_level)
             self._read_only = False
         conn.begin()
 
@@ -186,6 +190,15 @@ class Session:
             found.update(self.connection.execute(
                 select(column).where(column.in_(part), *extra)).scalars())
         return found
+
+
+def _autocommit_reads(conn: Connection) -> bool:
+    """A read-only unit of work on PostgreSQL runs without a transaction: at READ COMMITTED
+    every statement takes its own snapshot anyway, so it sees exactly what it would inside
+    one, and the BEGIN and ROLLBACK round trips (two of a GET's seven) are saved (issue 13).
+    Where the server's default level is stricter, its snapshot is kept."""
+    return (conn.dialect.name == "postgresql"
+            and conn.default_isolation_level == "READ COMMITTED")
 
 
 @cache
