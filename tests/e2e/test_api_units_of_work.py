@@ -105,4 +105,7 @@ def test_404_after_the_key_leaves_no_connection_behind(api: TestClient) -> None:
     engine = api.app.state.database.engine  # type: ignore[attr-defined]
     assert api.get("/v1/subscriptions/nope").status_code == 404
     assert api.get("/v1/subscriptions/bad%00id").status_code == 404
+    # a body refused after the caller was found: closed as the request leaves (admission.py)
+    refused = api.post("/v1/subscriptions/sub1/operations", json={"type": "x", "nope": 1})
+    assert 400 <= refused.status_code < 500
     assert engine.pool.checkedout() == 0

@@ -12,7 +12,10 @@ get both. Waiting here costs nothing but the queue itself, which is the honest a
 overload, and a request waits in arrival order (asyncio's semaphore is FIFO).
 
 `/healthz` is admitted without waiting: it touches neither connections nor threads, and a
-load balancer must see a busy server as alive."""
+load balancer must see a busy server as alive.
+
+As a request leaves, the unit of work its caller look-up opened is closed here if the handler
+left it unused (`deps.close_left`): the connection is given back before the request's slot."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import weakref
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from prorata.adapters.db.database import pool_size
+from prorata.api.deps import close_left
 
 THREADS = 40  # Starlette's (anyio's) default thread limiter for sync handlers
 
@@ -67,5 +71,11 @@ class Admission:
         if scope["type"] != "http" or scope.get("path") == "/healthz":
             await self.app(scope, receive, send)
             return
+        # One dict for `request.state` however the scope is copied further in, so that the
+        # unit of work `deps.caller` leaves there is found and closed as the request leaves.
+        state = scope.setdefault("state", {})
         async with self._gate():
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await close_left(state)
