@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from prorata.adapters.db import Database
@@ -164,3 +166,18 @@ def seed_catalog(uow: Any, customer: str = "acme", reseller: str | None = None) 
     uow.add_product({"id": "m365", "name": "Microsoft 365", "vendor": "instant"})
     uow.add_plan(sample_plan())
     uow.add_customer(Customer(customer, customer.title(), reseller=reseller))
+
+
+@contextmanager
+def sent_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` sends while the block runs, in order."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -6,13 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from prorata.adapters.db import Database
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import ChargeLine, Customer, LineKind, Operation, OpStatus
 from prorata.services.ports import OPERATOR, DuplicateKey, Scope
-from tests.dbfixtures import sample_subscription, seed_catalog
+from tests.dbfixtures import sample_subscription, seed_catalog, sent_statements
 from tests.fakes import FakeDatabase
 
 Db = Database | FakeDatabase
@@ -64,21 +63,13 @@ def test_lines_are_written_without_a_savepoint(any_db: Db) -> None:  # issue 13
     if not isinstance(any_db, Database):
         pytest.skip("SQL statements of a real database")
     seeded(any_db)
-    sent: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(any_db.engine, "before_cursor_execute", record)
-    try:
+    with sent_statements(any_db.engine) as sent:
         with any_db.uow() as uow:
             uow.add_lines([line("1.00", operation="op1", id="ln-a"), line("2.00", id="ln-b")])
             uow.commit()
         with any_db.uow() as uow:
             with pytest.raises(DuplicateKey):
                 uow.add_lines([line("3.00", id="ln-c"), line("1.00", id="ln-a")])
-    finally:
-        event.remove(any_db.engine, "before_cursor_execute", record)
     assert not [s for s in sent if "SAVEPOINT" in s]
     with any_db.uow() as uow:  # the failed transaction left nothing behind
         assert [ln.id for ln in uow.lines_for_operation("op1")] == ["ln-a"]

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, event, literal, select
+from sqlalchemy import JSON, literal, select
 
 from prorata.adapters.db import Database
 from prorata.adapters.db.schema import operations, subscriptions
@@ -14,7 +14,7 @@ from prorata.adapters.db.session import utcnow
 from prorata.domain.errors import InvalidInput
 from prorata.domain.model import Operation, OpStatus
 from prorata.services.ports import DuplicateKey
-from tests.dbfixtures import sample_subscription, seed_catalog
+from tests.dbfixtures import sample_subscription, seed_catalog, sent_statements
 from tests.fakes import FakeDatabase
 
 Db = Database | FakeDatabase
@@ -85,20 +85,11 @@ def test_one_operation_is_written_without_a_savepoint(any_db: Db) -> None:  # is
     if not isinstance(any_db, Database):
         pytest.skip("SQL statements of a real database")
     seeded(any_db)
-    sent: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(any_db.engine, "before_cursor_execute", record)
-    try:
-        with any_db.uow() as uow:
-            uow.add_operation(op("a", dedup="renew:sub1:2025-08-20"))
-            with pytest.raises(DuplicateKey):
-                uow.add_operation(op("b", dedup="renew:sub1:2025-08-20"))
-            uow.commit()
-    finally:
-        event.remove(any_db.engine, "before_cursor_execute", record)
+    with sent_statements(any_db.engine) as sent, any_db.uow() as uow:
+        uow.add_operation(op("a", dedup="renew:sub1:2025-08-20"))
+        with pytest.raises(DuplicateKey):
+            uow.add_operation(op("b", dedup="renew:sub1:2025-08-20"))
+        uow.commit()
     assert sum("INSERT INTO operations" in s for s in sent) == 2
     assert not [s for s in sent if "SAVEPOINT" in s]
 
