@@ -6,6 +6,7 @@ same JSON FastAPI would have made of the dict."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import threading
 from datetime import date
@@ -13,8 +14,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
+from prorata.api import deps
 from prorata.api.deps import answer, point_read
 
 
@@ -53,8 +57,6 @@ def test_a_point_read_runs_on_the_loop_with_sqlite_and_in_a_thread_with_postgres
 
 
 def test_point_read_keeps_the_handler_signature_for_fastapi() -> None:
-    import inspect
-
     @point_read
     def handler(request: Any, scope: Any, plan_id: str) -> Response:
         return Response()
@@ -63,11 +65,7 @@ def test_point_read_keeps_the_handler_signature_for_fastapi() -> None:
     assert inspect.iscoroutinefunction(handler)
 
 
-def test_answer_encodes_like_fastapi(monkeypatch) -> None:
-    from pydantic import TypeAdapter
-
-    from prorata.api import deps
-
+def test_answer_encodes_like_fastapi(monkeypatch: pytest.MonkeyPatch) -> None:
     data = {"id": "s1", "amount": Decimal("12.30"), "on": date(2025, 7, 1), "list": [1, None]}
     monkeypatch.setattr(deps, "read", lambda request, action: action(None))
     response = answer(_request("sqlite"), lambda uow: data)

@@ -73,9 +73,9 @@ class Admission:
             return
         # One dict for `request.state` however the scope is copied further in, so that the
         # unit of work `deps.caller` leaves there is found and closed as the request leaves.
-        state = scope.setdefault("state", {})
+        scope.setdefault("state", {})
         async with self._gate():
             try:
                 await self.app(scope, receive, send)
             finally:
-                await close_left(state)
+                await close_left(scope)

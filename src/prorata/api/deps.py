@@ -7,7 +7,7 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -97,32 +97,33 @@ async def caller(request: Request,
     if secret is None:
         raise Unauthenticated("authentication_required",
                               "Send Authorization: Bearer <api key>")
-    if _reads_in_loop(request):
-        return _open_for(request, secret)
-    return await run_in_threadpool(_open_for, request, secret)
+    return await _read_side(request.app.state.database, _open_for, request, secret)
 
 
-async def close_left(state: dict[str, Any]) -> None:
+async def close_left(scope: MutableMapping[str, Any]) -> None:
     """Closes the unit of work `caller` opened if the handler did not take it (`read` and
-    `write` close theirs): e.g. a body refused after the caller was found. `state` is the
-    request's `scope["state"]`. On PostgreSQL the close may talk to the server: in a thread."""
-    left = state.pop("uow", None)
-    if left is None:
-        return
-    if getattr(left, "dialect", "sqlite") == "sqlite":
-        left.__exit__(None, None, None)
-    else:
-        await run_in_threadpool(left.__exit__, None, None, None)
+    `write` close theirs): e.g. a body refused after the caller was found. `scope` is the
+    request's ASGI scope; the unit of work lies in its `state`."""
+    left = scope.get("state", {}).pop("uow", None)
+    if left is not None:
+        await _read_side(scope["app"].state.database, left.__exit__, None, None, None)
 
 
-def _reads_in_loop(request: Request) -> bool:
+async def _read_side(database: Any, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Runs a short blocking read where `_reads_in_loop` says: on the loop or in a thread."""
+    if _reads_in_loop(database):
+        return work(*args, **kwargs)
+    return await run_in_threadpool(work, *args, **kwargs)
+
+
+def _reads_in_loop(database: Any) -> bool:
     """On SQLite the caller's look-up runs on the event loop, not in a worker thread: it is one
     indexed read of a local file in a read-only transaction, which under WAL never waits for a
     writer, and the admission limit (api/admission.py) keeps a pooled connection free for every
     request inside, so nothing here can block. The trip to a worker thread and back cost more
     than the read (GET: 713 -> 795/s, wrk, one process, issue 13). On PostgreSQL the look-up is a
     network round trip, and a slow server must never stall the loop: it stays in a thread."""
-    return request.app.state.database.dialect == "sqlite"
+    return bool(database.dialect == "sqlite")
 
 
 Caller = Annotated[Scope, Depends(caller)]
@@ -253,9 +254,8 @@ def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Resp
     balances and writes stay in threads: they can scan or wait (issue 13, scale.md)."""
     @functools.wraps(handler)
     async def run(*args: Any, **kwargs: Any) -> Response:
-        if _reads_in_loop(kwargs["request"]):
-            return handler(*args, **kwargs)
-        return await run_in_threadpool(handler, *args, **kwargs)
+        database = kwargs["request"].app.state.database
+        return await _read_side(database, handler, *args, **kwargs)
     return run
 
 
