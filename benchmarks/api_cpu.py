@@ -8,7 +8,8 @@ of request, sends N requests one after another through `httpx.ASGITransport` and
 share is in it too: /healthz is the floor to compare with) and the SQL statements executed
 per request (counted by an engine event). The database server's own CPU is not in the figure.
 
-    python benchmarks/api_cpu.py [--n 500] [--db sqlite,postgres] [--profile get]
+    python benchmarks/api_cpu.py [--n 500] [--db sqlite,postgres] [--kinds get,write]
+                                 [--profile get]
 """
 
 from __future__ import annotations
@@ -66,18 +67,16 @@ async def seed(client: httpx.AsyncClient) -> str:
 
 
 async def measure(app: Any, secret: str, n: int, profile: str | None,
-                  statements: list[int]) -> dict[str, tuple[float, float]]:
+                  statements: list[int], only: list[str]) -> dict[str, tuple[float, float]]:
     transport = httpx.ASGITransport(app=app)
     results: dict[str, tuple[float, float]] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench",
                                  headers={"Authorization": f"Bearer {secret}"}) as client:
         for name, send in kinds().items():
-            if profile is not None and name != profile:
+            if name not in only or profile is not None and name != profile:
                 continue
             for i in range(20):  # warm up: pool, caches, first-call imports
                 assert (await send(client, i)).status_code == 200
-            if profile is not None and name != profile:
-                continue
             before, cpu = statements[0], time.process_time()
             for i in range(20, 20 + n):  # carries on after the warm-up (writes must change)
                 response = await send(client, i)
@@ -102,7 +101,8 @@ def profile_threads() -> list[cProfile.Profile]:
     return profilers
 
 
-def bench(kind: str, n: int, profile: str | None) -> dict[str, tuple[float, float]]:
+def bench(kind: str, n: int, profile: str | None,
+          only: list[str]) -> dict[str, tuple[float, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_database(kind, Path(tmp), "api_cpu.db")
         database = Database(url)
@@ -123,7 +123,7 @@ def bench(kind: str, n: int, profile: str | None) -> dict[str, tuple[float, floa
                             transport=transport, base_url="http://bench",
                             headers={"Authorization": f"Bearer {KEY}"}) as admin:
                         secret = await seed(admin)
-                    return await measure(app, secret, n, profile, statements)
+                    return await measure(app, secret, n, profile, statements, only)
 
             profilers = profile_threads() if profile else []
             results = asyncio.run(run())
@@ -150,9 +150,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500, help="requests per kind")
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--profile", choices=list(kinds()), help="print a cProfile of one kind")
+    parser.add_argument("--kinds", default=",".join(kinds()),
+                        help="which kinds of request to send (default: all)")
     args = parser.parse_args()
     for kind in args.db.split(","):
-        results = bench(kind, args.n, args.profile)
+        results = bench(kind, args.n, args.profile, args.kinds.split(","))
         print(f"{kind}: {args.n} requests each, one at a time, reseller API key")
         for name, (ms, stmts) in results.items():
             print(f"  {name:8} CPU {ms:6.2f} ms/request  SQL {stmts:5.1f} statements/request")

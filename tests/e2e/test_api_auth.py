@@ -52,6 +52,26 @@ def test_authentication_comes_before_validation(anonymous: TestClient) -> None:
     assert authed.status_code == 404
 
 
+POINT_READS = ["/v1/products/{}", "/v1/plans/{}", "/v1/subscriptions/{}", "/v1/resellers/{}",
+               "/v1/webhook-endpoints/{}", "/v1/payments/{}", "/v1/payment-sessions/{}"]
+
+
+@pytest.mark.parametrize("path", POINT_READS)
+def test_a_point_read_authenticates_before_it_looks_at_the_id(anonymous: TestClient,
+                                                               path: str) -> None:
+    # A point read finds its caller on the same trip as its read (issue 13), still first:
+    # neither an id that cannot exist nor one that does not tells an anonymous caller anything.
+    for sub_id in ("no such id!", "nope"):
+        response = anonymous.get(path.format(sub_id))
+        assert (response.status_code, error_of(response)["code"]) == \
+            (401, "authentication_required")
+        response = anonymous.get(path.format(sub_id), headers={"Authorization": "Bearer x"})
+        assert (response.status_code, error_of(response)["code"]) == (401, "invalid_api_key")
+    authed = anonymous.get(path.format("nope"),
+                           headers={"Authorization": "Bearer test-operator-key"})
+    assert authed.status_code == 404
+
+
 def test_operator_key_works(api: TestClient) -> None:
     assert api.post("/v1/customers", json={"id": "acme", "name": "Acme"}).status_code == 200
     assert api.get("/v1/customers/acme").status_code == 200

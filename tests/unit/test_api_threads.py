@@ -9,17 +9,21 @@ import asyncio
 import inspect
 import json
 import threading
+import typing
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from prorata.api import deps
 from prorata.api.deps import answer, point_read
+from prorata.domain.errors import Unauthenticated
+from prorata.services.ports import Scope
 
 
 def _request(dialect: str) -> Any:
@@ -27,18 +31,26 @@ def _request(dialect: str) -> Any:
     return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
 
 
-def _thread_of_handler(dialect: str) -> tuple[int, int]:
-    """(the event loop's thread, the thread the handler ran in)."""
+def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
+    """(the event loop's thread, the thread the caller was looked up in, the thread the
+    handler ran in)."""
+    looked_up_in: list[int] = []
     ran_in: list[int] = []
 
+    def open_for(request: Any, secret: str) -> Scope:
+        looked_up_in.append(threading.get_ident())
+        return Scope("customer", secret)
+
+    monkeypatch.setattr(deps, "_open_for", open_for)
+
     @point_read
-    def handler(request: Any, sub_id: str) -> Response:
+    def handler(request: Any, scope: Scope, sub_id: str) -> Response:
         ran_in.append(threading.get_ident())
-        return Response(sub_id)
+        return Response(f"{scope.party}:{sub_id}")
 
     async def main() -> int:
-        response = await handler(request=_request(dialect), sub_id="s1")
-        assert response.body == b"s1"
+        response = await handler(request=_request(dialect), secret="acme", sub_id="s1")
+        assert response.body == b"acme:s1"
         return threading.get_ident()
 
     result: list[int] = []
@@ -46,23 +58,45 @@ def _thread_of_handler(dialect: str) -> tuple[int, int]:
     thread = threading.Thread(target=lambda: result.append(asyncio.run(main())))
     thread.start()
     thread.join(10)
-    return result[0], ran_in[0]
+    return result[0], looked_up_in[0], ran_in[0]
 
 
-def test_a_point_read_runs_on_the_loop_with_sqlite_and_in_a_thread_with_postgresql() -> None:
-    loop_thread, handler_thread = _thread_of_handler("sqlite")
-    assert handler_thread == loop_thread
-    loop_thread, handler_thread = _thread_of_handler("postgresql")
-    assert handler_thread != loop_thread
+def test_a_point_read_runs_on_the_loop_with_sqlite_and_in_a_thread_with_postgresql(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    loop_thread, caller_thread, handler_thread = _threads("sqlite", monkeypatch)
+    assert caller_thread == handler_thread == loop_thread
+    # One trip to a worker thread for the caller's look-up and the read together.
+    loop_thread, caller_thread, handler_thread = _threads("postgresql", monkeypatch)
+    assert caller_thread == handler_thread != loop_thread
 
 
-def test_point_read_keeps_the_handler_signature_for_fastapi() -> None:
+def test_point_read_gives_fastapi_the_credential_in_place_of_the_scope() -> None:
     @point_read
-    def handler(request: Any, scope: Any, plan_id: str) -> Response:
+    def handler(request: Request, scope: deps.Caller, plan_id: str) -> Response:
         return Response()
 
-    assert list(inspect.signature(handler).parameters) == ["request", "scope", "plan_id"]
+    params = inspect.signature(handler).parameters
+    assert list(params) == ["request", "secret", "plan_id"]
+    assert typing.get_args(params["secret"].annotation)[1].dependency is deps.credential
+    assert params["plan_id"].annotation is str  # resolved in the handler's module
     assert inspect.iscoroutinefunction(handler)
+
+
+def test_point_read_refuses_a_handler_without_its_caller() -> None:
+    def handler(request: Request, plan_id: str) -> Response:
+        return Response()
+
+    with pytest.raises(TypeError, match="point read"):
+        point_read(handler)
+
+
+def test_a_point_read_without_a_credential_is_unauthenticated() -> None:
+    @point_read
+    def handler(request: Request, scope: deps.Caller, plan_id: str) -> Response:
+        raise AssertionError("never reached")
+
+    with pytest.raises(Unauthenticated):
+        asyncio.run(handler(request=_request("sqlite"), secret=None, plan_id="p"))
 
 
 def test_answer_encodes_like_fastapi(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import inspect
 import json
+import typing
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -70,6 +72,13 @@ async def credential(
     return cookie or None
 
 
+def _sent(secret: str | None) -> str:
+    if secret is None:
+        raise Unauthenticated("authentication_required",
+                              "Send Authorization: Bearer <api key>")
+    return secret
+
+
 def _open_for(request: Request, secret: str) -> Scope:
     """Opens the request's read-only unit of work and finds the caller: on the event loop on
     SQLite, in a worker thread on PostgreSQL (`_reads_in_loop`)."""
@@ -94,10 +103,7 @@ async def caller(request: Request,
     called by api/admission.py), not by a `yield` here: FastAPI runs such dependencies in an
     exit stack that cost ~6% of a SQLite GET. On PostgreSQL the look-up is one trip to a
     worker thread; on SQLite it does not leave the event loop."""
-    if secret is None:
-        raise Unauthenticated("authentication_required",
-                              "Send Authorization: Bearer <api key>")
-    return await _read_side(request.app.state.database, _open_for, request, secret)
+    return await _read_side(request.app.state.database, _open_for, request, _sent(secret))
 
 
 async def close_left(scope: MutableMapping[str, Any]) -> None:
@@ -127,6 +133,7 @@ def _reads_in_loop(database: Any) -> bool:
 
 
 Caller = Annotated[Scope, Depends(caller)]
+_Credential = Annotated[str | None, Depends(credential)]
 
 
 def today(request: Request) -> date:
@@ -246,16 +253,32 @@ def read(request: Request, action: Callable[[UnitOfWork], Any]) -> Any:
 
 
 def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
-    """For a handler that reads one object by its id (a handful of indexed reads): on SQLite
-    it runs on the event loop, on PostgreSQL in a worker thread as before. With the GIL a
-    worker thread adds no parallelism to Python work, only its hand-offs (~0.3 ms a trip,
-    more than the reads); a SQLite read-only transaction never waits under WAL and the
-    admission limit keeps a connection free, so nothing here can block the loop. Lists,
-    balances and writes stay in threads: they can scan or wait (issue 13, scale.md)."""
+    """For a handler that reads one object by its id (a handful of indexed reads), declared
+    with `scope: Caller`. Its caller is found on the same trip as its read: on SQLite both run
+    on the event loop, on PostgreSQL both in one worker thread, instead of one trip for the
+    caller's look-up and another for the read. With the GIL a worker thread adds no
+    parallelism to Python work, only its hand-offs (~0.3 ms a trip, more than the reads); a
+    SQLite read-only transaction never waits under WAL and the admission limit keeps a
+    connection free, so nothing here can block the loop. Lists, balances and writes stay in
+    threads and find their caller first: they can scan or wait, and a caller without a valid
+    key must be refused before their body or query is validated (issue 13, scale.md). A
+    point read has neither: its path ids are checked by the handler, after the caller."""
+    def work(request: Request, secret: str | None, kwargs: dict[str, Any]) -> Response:
+        return handler(request=request, scope=_open_for(request, _sent(secret)), **kwargs)
+
     @functools.wraps(handler)
-    async def run(*args: Any, **kwargs: Any) -> Response:
-        database = kwargs["request"].app.state.database
-        return await _read_side(database, handler, *args, **kwargs)
+    async def run(request: Request, secret: str | None, **kwargs: Any) -> Response:
+        return await _read_side(request.app.state.database, work, request, secret, kwargs)
+
+    # FastAPI reads the parameters from the signature: the handler's (annotations resolved
+    # in its own module), with the caller's credential in place of the looked-up `scope`.
+    hints = typing.get_type_hints(handler, include_extras=True)
+    params = [p.replace(annotation=hints[name]) if name != "scope" else
+              p.replace(name="secret", annotation=_Credential)
+              for name, p in inspect.signature(handler).parameters.items()]
+    if [p.name for p in params[:2]] != ["request", "secret"]:
+        raise TypeError(f"{handler.__name__}: a point read takes (request, scope: Caller, ...)")
+    run.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
     return run
 
 
