@@ -71,13 +71,25 @@ def in_subtree(dialect: str, column: Any) -> Any:
     return and_(column >= lo, column < hi)
 
 
-_SUB = select(subscriptions).where(subscriptions.c.id == bindparam("id"))
 _CUSTOMER = select(customers).where(customers.c.id == bindparam("id"))
+
+
+CUSTOMER_LABEL = "customer__"
+"""The prefix of the customer's columns read along with a subscription."""
+
+_SUB = (select(subscriptions, *(c.label(CUSTOMER_LABEL + c.name) for c in customers.c),
+               plans.c.version.label("plan_version"))
+        .join(customers, customers.c.id == subscriptions.c.customer_id)
+        .join(plans, plans.c.id == subscriptions.c.plan_id)
+        .where(subscriptions.c.id == bindparam("id")))
 
 
 @cache
 def subscription(kind: str, dialect: str) -> Any:
-    """A subscription by id as an operator, a customer (`party`) or a reseller (`lo`, `hi`)."""
+    """A subscription by id as an operator, a customer (`party`) or a reseller (`lo`, `hi`),
+    with its customer's columns (`CUSTOMER_LABEL` + name) and its plan's version
+    (`plan_version`): whoever sees a subscription sees its customer (P2), and almost every use
+    of a subscription needs both."""
     if kind == "customer":
         return _SUB.where(subscriptions.c.customer_id == bindparam("party"))
     if kind == "reseller":

@@ -53,6 +53,7 @@ class Session:
         self._read_only = read_only
         self._batch = batch
         self._conn: Connection | None = None
+        self._forget_reads()
 
     def __enter__(self) -> Any:
         if self._conn is not None:
@@ -66,8 +67,15 @@ class Session:
             conn.execution_options(prorata_batch=True)
         conn.begin()
         self._conn = conn
-        self._owners: dict[str, str] = {}  # subscription -> customer, as loaded (ledger.py)
+        self._forget_reads()
         return self
+
+    def _forget_reads(self) -> None:
+        """What this transaction read and keeps at hand; empty when none is open."""
+        self._owners: dict[str, str] = {}  # subscription -> customer, as loaded (ledger.py)
+        # (caller, customer id) -> the customer read along with a subscription (uow.py)
+        self._customers_seen: dict[tuple[Any, str], Any] = {}
+        self._plan_versions_seen: dict[str, int] = {}  # plan id -> version, read likewise
 
     def __exit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -125,6 +126,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         self._insert_unique(resellers, [row], f"reseller {reseller_id!r}")
 
     def get_customer(self, scope: Scope, customer_id: str) -> Customer | None:
+        seen = self._customers_seen.get((scope, customer_id))
+        if seen is not None:
+            return seen
         params = self._scoped(scope, customer_id)
         if params is None:
             return None
@@ -151,6 +155,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
 
     def update_customer(self, customer: Customer) -> None:
         """Editable fields only; the reseller (and so every subscription's path) never moves."""
+        self._customers_seen.clear()
         values = m.customer_values(customer)
         for fixed in ("id", "reseller_id", "currency"):
             values.pop(fixed)
@@ -186,6 +191,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         from the one this process holds (adapters/db/plan_cache.py)."""
         held = self._plan_cache.held(plan_id)
         held_version = -1 if held is None else held[0]
+        if held is not None and not self._plans_written and \
+                self._plan_versions_seen.get(plan_id) == held_version:
+            return held[1]  # the version this transaction read with a subscription
         row = self.connection.execute(q.PLAN, {"id": plan_id, "held": held_version}).first()
         if row is None:
             return None
@@ -198,11 +206,13 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
 
     def add_plan(self, plan: Plan) -> None:
         self._plans_written = True
+        self._plan_versions_seen.clear()
         row = m.plan_values(plan) | {"id": plan.id, "version": 0}
         self._insert_unique(plans, [row], f"plan {plan.id!r}")
 
     def update_plan(self, plan: Plan) -> None:
         self._plans_written = True
+        self._plan_versions_seen.clear()
         result = self.connection.execute(
             update(plans).where(plans.c.id == plan.id)
             .values(**m.plan_values(plan), version=plans.c.version + 1))
@@ -219,6 +229,14 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if row is None:
             return None
         self._owners[row.id] = row.customer_id  # what its operations and lines will need
+        # Its customer and its plan's version came with it: `get_customer` (the same caller
+        # sees both, P2) and `get_plan` (when this process holds that version) need no
+        # statement of their own in this unit of work (issue 13: a GET's 5 -> 3).
+        self._plan_versions_seen[row.plan_id] = row.plan_version
+        self._customers_seen[(scope, row.customer_id)] = m.row_to_customer(
+            SimpleNamespace(**{name[len(q.CUSTOMER_LABEL):]: value
+                               for name, value in row._mapping.items()
+                               if name.startswith(q.CUSTOMER_LABEL)}))
         return m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
