@@ -1,6 +1,7 @@
-"""What a subscription's read brings along (issue 13): its customer and its plan's version come
-in the same statement, so that the rest of the unit of work asks the database for neither —
-while every answer stays what a statement of its own would have given (SPEC P2, C1)."""
+"""What a subscription's read brings along (issue 13): its customer, its plan's version and its
+product come in the same statement, so that the rest of the unit of work asks the database for
+none of them — while every answer stays what a statement of its own would have given (SPEC P2,
+C1)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,26 @@ def test_the_customer_and_the_plan_come_with_the_subscription(database: Database
         after_sub = len(sent)
         customer = uow.get_customer(scope, "acme")
         plan = uow.get_plan("m365-basic")
-        assert len(sent) == after_sub  # neither needed a statement
+        product = uow.get_product("m365")
+        assert len(sent) == after_sub  # none of them needed a statement
     assert customer == Customer("acme", "Acme", reseller="r1")
     assert plan is not None and plan.name == "Business Basic"
+    assert product == {"id": "m365", "name": "Microsoft 365", "vendor": "instant",
+                       "vendor_settings": {}, "attributes": []}
+
+
+def test_a_product_read_along_is_a_new_object_each_time(database: Database) -> None:
+    # As from a statement: a caller changing its answer changes nothing for the next one.
+    _seed(database)
+    with database.uow(read_only=True) as uow:
+        assert uow.get_subscription(OPERATOR, "sub1") is not None
+        first = uow.get_product("m365")
+        assert first is not None
+        first["attributes"].append({"id": "x"})
+        first["vendor_settings"]["x"] = 1
+        assert uow.get_product("m365") == {"id": "m365", "name": "Microsoft 365",
+                                           "vendor": "instant", "vendor_settings": {},
+                                           "attributes": []}
 
 
 def test_what_comes_along_is_never_shown_to_another_caller(database: Database) -> None:

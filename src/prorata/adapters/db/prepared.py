@@ -77,19 +77,24 @@ _CUSTOMER = select(customers).where(customers.c.id == bindparam("id"))
 CUSTOMER_LABEL = "customer__"
 """The prefix of the customer's columns read along with a subscription."""
 
+PRODUCT_LABEL = "product__"
+"""The prefix of its plan's product's columns, read along likewise."""
+
 _SUB = (select(subscriptions, *(c.label(CUSTOMER_LABEL + c.name) for c in customers.c),
-               plans.c.version.label("plan_version"))
+               plans.c.version.label("plan_version"),
+               *(c.label(PRODUCT_LABEL + c.name) for c in products.c))
         .join(customers, customers.c.id == subscriptions.c.customer_id)
         .join(plans, plans.c.id == subscriptions.c.plan_id)
+        .join(products, products.c.id == plans.c.product_id)
         .where(subscriptions.c.id == bindparam("id")))
 
 
 @cache
 def subscription(kind: str, dialect: str) -> Any:
     """A subscription by id as an operator, a customer (`party`) or a reseller (`lo`, `hi`),
-    with its customer's columns (`CUSTOMER_LABEL` + name) and its plan's version
-    (`plan_version`): whoever sees a subscription sees its customer (P2), and almost every use
-    of a subscription needs both."""
+    with its customer's columns (`CUSTOMER_LABEL` + name), its plan's version
+    (`plan_version`) and its product's columns (`PRODUCT_LABEL` + name): whoever sees a
+    subscription sees its customer (P2), and almost every use of a subscription needs them."""
     if kind == "customer":
         return _SUB.where(subscriptions.c.customer_id == bindparam("party"))
     if kind == "reseller":

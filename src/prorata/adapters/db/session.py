@@ -76,6 +76,7 @@ class Session:
         # (caller, customer id) -> the customer read along with a subscription (uow.py)
         self._customers_seen: dict[tuple[Any, str], Any] = {}
         self._plan_versions_seen: dict[str, int] = {}  # plan id -> version, read likewise
+        self._products_seen: dict[str, Any] = {}  # product id -> its row, read likewise
 
     def __exit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -174,11 +175,15 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     # --- catalog ---------------------------------------------------------------------------
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
-        row = self.connection.execute(q.PRODUCT, {"id": product_id}).first()
+        row = self._products_seen.get(product_id)
+        if row is None:
+            row = self.connection.execute(q.PRODUCT, {"id": product_id}).first()
         if row is None:
             return None
+        # A new dict (and JSON) on every call, as from a statement: callers may change it.
         return {"id": row.id, "name": row.name, "vendor": row.vendor,
-                "vendor_settings": row.vendor_settings or {}, "attributes": row.attributes}
+                "vendor_settings": copy.deepcopy(row.vendor_settings or {}),
+                "attributes": copy.deepcopy(row.attributes)}
 
     def add_product(self, product: dict[str, Any]) -> None:
         row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
@@ -229,14 +234,15 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if row is None:
             return None
         self._owners[row.id] = row.customer_id  # what its operations and lines will need
-        # Its customer and its plan's version came with it: `get_customer` (the same caller
-        # sees both, P2) and `get_plan` (when this process holds that version) need no
-        # statement of their own in this unit of work (issue 13: a GET's 5 -> 3).
+        # Its customer, its plan's version and its product came with it: `get_customer` (the
+        # same caller sees both, P2), `get_plan` (when this process holds that version) and
+        # `get_product` need no statement of their own in this unit of work (issue 13: a
+        # GET's 5 -> 3, a write's 10 -> 7).
         self._plan_versions_seen[row.plan_id] = row.plan_version
         self._customers_seen[(scope, row.customer_id)] = m.row_to_customer(
-            SimpleNamespace(**{name[len(q.CUSTOMER_LABEL):]: value
-                               for name, value in row._mapping.items()
-                               if name.startswith(q.CUSTOMER_LABEL)}))
+            _part(row, q.CUSTOMER_LABEL))
+        product = _part(row, q.PRODUCT_LABEL)
+        self._products_seen[product.id] = product
         return m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
@@ -323,3 +329,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
                                     operations.c.error_code != RESTRICTED_PARTY))
         return self._page(select(operations).where(owner), operations, owner, starting_after,
                           limit, newest_first=True, convert=m.row_to_operation)
+
+
+def _part(row: Any, prefix: str) -> SimpleNamespace:
+    """The columns of one joined table in `row`, by their names without `prefix`."""
+    return SimpleNamespace(**{name[len(prefix):]: value for name, value in row._mapping.items()
+                              if name.startswith(prefix)})
