@@ -93,3 +93,34 @@ def test_writes_in_the_unit_of_work_are_seen(database: Database) -> None:
         uow.update_plan(replace(sample_plan(), name="Draft"))
         assert uow.get_subscription(OPERATOR, "sub1") is not None
         assert uow.get_plan("m365-basic").name == "Draft"  # type: ignore[union-attr]
+
+
+def test_a_top_resellers_chain_comes_along_and_a_deeper_one_is_read(database: Database) -> None:
+    # P3/P6: settings come from the whole chain above the customer, top first
+    _seed(database)
+    with database.uow() as uow:
+        uow.add_reseller("r1a", "R1a", "r1")
+        uow.add_customer(Customer("deep", "Deep", reseller="r1a"))
+        uow.add_subscription(sample_subscription("sub2", customer="deep"))
+        uow.commit()
+    with database.uow(read_only=True) as uow:
+        expected_top = uow.reseller_chain("r1")
+        expected_deep = uow.reseller_chain("r1a")
+    assert [r["id"] for r in expected_deep] == ["r1", "r1a"]
+    with database.uow(read_only=True) as uow, sent_statements(database.engine) as sent:
+        assert uow.get_subscription(OPERATOR, "sub1") is not None
+        after_sub = len(sent)
+        assert uow.reseller_chain("r1") == expected_top
+        assert len(sent) == after_sub  # a reseller without a parent is its own chain
+        assert uow.get_subscription(OPERATOR, "sub2") is not None
+        after_sub = len(sent)
+        assert uow.reseller_chain("r1a") == expected_deep
+        assert len(sent) == after_sub + 1
+
+
+def test_a_reseller_changed_in_the_unit_of_work_is_read_again(database: Database) -> None:
+    _seed(database)
+    with database.uow() as uow:
+        assert uow.get_subscription(OPERATOR, "sub1") is not None
+        uow.update_reseller("r1", {"settings": {"grace_days": 9}})
+        assert uow.reseller_chain("r1")[0]["settings"] == {"grace_days": 9}

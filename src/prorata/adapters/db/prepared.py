@@ -80,12 +80,17 @@ CUSTOMER_LABEL = "customer__"
 PRODUCT_LABEL = "product__"
 """The prefix of its plan's product's columns, read along likewise."""
 
+RESELLER_LABEL = "reseller__"
+"""The prefix of the customer's reseller's columns (all NULL when sold by the operator)."""
+
 _SUB = (select(subscriptions, *(c.label(CUSTOMER_LABEL + c.name) for c in customers.c),
                plans.c.version.label("plan_version"),
-               *(c.label(PRODUCT_LABEL + c.name) for c in products.c))
+               *(c.label(PRODUCT_LABEL + c.name) for c in products.c),
+               *(c.label(RESELLER_LABEL + c.name) for c in resellers.c))
         .join(customers, customers.c.id == subscriptions.c.customer_id)
         .join(plans, plans.c.id == subscriptions.c.plan_id)
         .join(products, products.c.id == plans.c.product_id)
+        .outerjoin(resellers, resellers.c.id == customers.c.reseller_id)
         .where(subscriptions.c.id == bindparam("id")))
 
 
@@ -93,8 +98,9 @@ _SUB = (select(subscriptions, *(c.label(CUSTOMER_LABEL + c.name) for c in custom
 def subscription(kind: str, dialect: str) -> Any:
     """A subscription by id as an operator, a customer (`party`) or a reseller (`lo`, `hi`),
     with its customer's columns (`CUSTOMER_LABEL` + name), its plan's version
-    (`plan_version`) and its product's columns (`PRODUCT_LABEL` + name): whoever sees a
-    subscription sees its customer (P2), and almost every use of a subscription needs them."""
+    (`plan_version`), its product's (`PRODUCT_LABEL`) and its customer's reseller's
+    (`RESELLER_LABEL`): whoever sees a subscription sees its customer (P2), and almost every
+    use of a subscription needs them."""
     if kind == "customer":
         return _SUB.where(subscriptions.c.customer_id == bindparam("party"))
     if kind == "reseller":

@@ -77,6 +77,7 @@ class Session:
         self._customers_seen: dict[tuple[Any, str], Any] = {}
         self._plan_versions_seen: dict[str, int] = {}  # plan id -> version, read likewise
         self._products_seen: dict[str, Any] = {}  # product id -> its row, read likewise
+        self._tops_seen: dict[str, Any] = {}  # reseller id -> its row, if it has no parent
 
     def __exit__(self, *exc: object) -> None:
         conn, self._conn = self._conn, None

@@ -98,6 +98,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         """The reseller and its ancestors, from the top of the tree down, whatever the caller's
         scope: delegated settings and restrictions (P3, P6) come from above. One query: the
         ancestors are the resellers whose path is a prefix of this one's."""
+        top = self._tops_seen.get(reseller_id)
+        if top is not None:  # read along with a subscription: a reseller without a parent
+            return [_reseller(top)]
         path = self._path_of(reseller_id)
         if path is None:
             return []
@@ -107,6 +110,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
 
     def update_reseller(self, reseller_id: str, changes: dict[str, Any]) -> None:
         """`changes` among name, inn, settings, email; the tree (parent, path) never changes."""
+        self._tops_seen.clear()
         allowed = {k: v for k, v in changes.items()
                    if k in ("name", "inn", "settings", "email")}
         if allowed:
@@ -234,15 +238,21 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         if row is None:
             return None
         self._owners[row.id] = row.customer_id  # what its operations and lines will need
-        # Its customer, its plan's version and its product came with it: `get_customer` (the
-        # same caller sees both, P2), `get_plan` (when this process holds that version) and
-        # `get_product` need no statement of their own in this unit of work (issue 13: a
-        # GET's 5 -> 3, a write's 10 -> 7).
+        # Its customer, its plan's version, its product and its customer's reseller came with
+        # it: `get_customer` (the same caller sees both, P2), `get_plan` (when this process
+        # holds that version), `get_product` and `reseller_chain` (of a reseller at the top of
+        # the tree) need no statement of their own in this unit of work (issue 13: a GET's
+        # 5 -> 2, a write's 10 -> 6).
         self._plan_versions_seen[row.plan_id] = row.plan_version
         self._customers_seen[(scope, row.customer_id)] = m.row_to_customer(
             _part(row, q.CUSTOMER_LABEL))
         product = _part(row, q.PRODUCT_LABEL)
         self._products_seen[product.id] = product
+        reseller = _part(row, q.RESELLER_LABEL)
+        if reseller.id is not None:
+            self._remember_path(reseller.id, reseller.path)
+            if reseller.parent_id is None:  # its chain is itself (`reseller_chain`)
+                self._tops_seen[reseller.id] = reseller
         return m.row_to_subscription(row)
 
     def add_subscription(self, sub: Subscription) -> None:
