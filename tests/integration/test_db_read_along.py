@@ -124,3 +124,16 @@ def test_a_reseller_changed_in_the_unit_of_work_is_read_again(database: Database
         assert uow.get_subscription(OPERATOR, "sub1") is not None
         uow.update_reseller("r1", {"settings": {"grace_days": 9}})
         assert uow.reseller_chain("r1")[0]["settings"] == {"grace_days": 9}
+
+
+def test_a_later_transaction_of_the_unit_of_work_reads_afresh(database: Database) -> None:
+    # What was read along belongs to its transaction: after a commit (the unit of work goes on
+    # in a new one) a customer changed meanwhile by another is read again, not remembered.
+    _seed(database)
+    with database.uow() as uow:
+        assert uow.get_subscription(OPERATOR, "sub1") is not None
+        uow.commit()
+        with database.uow() as other:
+            other.update_customer(Customer("acme", "Acme Renamed", reseller="r1"))
+            other.commit()
+        assert uow.get_customer(OPERATOR, "acme").name == "Acme Renamed"  # type: ignore[union-attr]

@@ -67,12 +67,14 @@ class Session:
             conn.execution_options(prorata_batch=True)
         conn.begin()
         self._conn = conn
+        self._owners: dict[str, str] = {}  # subscription -> customer, as loaded (ledger.py)
         self._forget_reads()
         return self
 
     def _forget_reads(self) -> None:
-        """What this transaction read and keeps at hand; empty when none is open."""
-        self._owners: dict[str, str] = {}  # subscription -> customer, as loaded (ledger.py)
+        """What the current transaction read along with a subscription (uow.py) and answers
+        from memory; forgotten when the transaction ends (commit, `begin_write`, exit), so a
+        later transaction of the same unit of work reads afresh."""
         # (caller, customer id) -> the customer read along with a subscription (uow.py)
         self._customers_seen: dict[tuple[Any, str], Any] = {}
         self._plan_versions_seen: dict[str, int] = {}  # plan id -> version, read likewise
@@ -80,6 +82,7 @@ class Session:
         self._tops_seen: dict[str, Any] = {}  # reseller id -> its row, if it has no parent
 
     def __exit__(self, *exc: object) -> None:
+        self._forget_reads()
         conn, self._conn = self._conn, None
         if conn is None:
             return
@@ -94,6 +97,7 @@ class Session:
         connection instead of taking a second (issue 13)."""
         conn = self.connection
         conn.rollback()
+        self._forget_reads()
         if self._read_only:
             conn.execution_options(prorata_read_only=False)
             if _autocommit_reads(conn):
@@ -105,6 +109,7 @@ class Session:
         """Later statements autobegin a new transaction, so the unit of work stays usable. A
         deferred reference (an operation or line whose subscription was never written) fails
         here, as `LookupError` like the immediate ones."""
+        self._forget_reads()
         try:
             self.connection.commit()
         except IntegrityError as exc:

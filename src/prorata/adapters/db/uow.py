@@ -179,15 +179,16 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     # --- catalog ---------------------------------------------------------------------------
 
     def get_product(self, product_id: str) -> dict[str, Any] | None:
-        row = self._products_seen.get(product_id)
-        if row is None:
-            row = self.connection.execute(q.PRODUCT, {"id": product_id}).first()
+        seen = self._products_seen.get(product_id)
+        row = seen if seen is not None else \
+            self.connection.execute(q.PRODUCT, {"id": product_id}).first()
         if row is None:
             return None
-        # A new dict (and JSON) on every call, as from a statement: callers may change it.
+        # Read along, the same row may answer again: a copy, as a statement's would be new.
+        fresh = copy.deepcopy if seen is not None else _same
         return {"id": row.id, "name": row.name, "vendor": row.vendor,
-                "vendor_settings": copy.deepcopy(row.vendor_settings or {}),
-                "attributes": copy.deepcopy(row.attributes)}
+                "vendor_settings": fresh(row.vendor_settings or {}),
+                "attributes": fresh(row.attributes)}
 
     def add_product(self, product: dict[str, Any]) -> None:
         row = {"id": product["id"], "name": product["name"], "vendor": product.get("vendor"),
@@ -345,3 +346,7 @@ def _part(row: Any, prefix: str) -> SimpleNamespace:
     """The columns of one joined table in `row`, by their names without `prefix`."""
     return SimpleNamespace(**{name[len(prefix):]: value for name, value in row._mapping.items()
                               if name.startswith(prefix)})
+
+
+def _same(value: Any) -> Any:
+    return value
