@@ -77,3 +77,35 @@ def test_login_documents_the_throttle(openapi: dict[str, object]) -> None:
     others = [(p, m) for p, ops in paths.items() for m, o in ops.items()
               if "429" in o.get("responses", {}) and (p, m) != ("/v1/login", "post")]  # type: ignore[attr-defined]
     assert others == []
+
+
+def test_every_operation_but_the_public_ones_declares_how_to_authenticate(
+        openapi: dict[str, dict[str, object]]) -> None:
+    # The key or session token as a bearer, or the session cookie (api/deps.py `credential`,
+    # read without FastAPI's security dependencies since issue 13: declared by api/openapi.py).
+    schemes = openapi["components"]["securitySchemes"]  # type: ignore[index]
+    assert schemes == {
+        "HTTPBearer": {"type": "http", "scheme": "bearer",
+                       "description": "`Authorization: Bearer <api key or session token>`"},
+        "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "prorata_session",
+                         "description": "the session cookie set by POST /v1/login"}}
+    public = {("get", "/healthz"), ("post", "/v1/login"),
+              ("post", "/v1/payment-gateways/{gateway}/callback")}
+    bearer_or_cookie: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyCookie": []}]
+    for path, operations in openapi["paths"].items():
+        for method, op in operations.items():  # type: ignore[attr-defined]
+            expected = None if (method, path) in public else bearer_or_cookie
+            assert op.get("security") == expected, (method, path)
+
+
+def test_a_bearer_of_another_scheme_or_none_is_not_a_credential(
+        client_factory: ClientFactory) -> None:
+    client: TestClient = client_factory("sqlite", key=None)
+    for header in ("Basic dGVzdDp0ZXN0", "Bearer", "Bearer ", "Token test-operator-key"):
+        response = client.get("/v1/plans/p1", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["error"]["code"] == "authentication_required", header
+    # the scheme's case does not matter (RFC 7235)
+    key = "test-operator-key"
+    assert client.get("/v1/plans/p1", headers={"Authorization": f"bearer {key}"}).status_code \
+        == 404

@@ -8,16 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from tests.e2e.lifecycle import buy, ok, op, seats_plan, setup
 
 
+def engines(client: TestClient) -> list[Any]:
+    """The app's engines: on PostgreSQL also the one whose connections serve the point reads
+    on the event loop (Database.loop_engine)."""
+    database = client.app.state.database  # type: ignore[attr-defined]
+    return [database.engine] + ([database.loop_engine()]
+                                if database.dialect == "postgresql" else [])
+
+
 @contextmanager
 def watch(api: TestClient) -> Iterator[dict[str, Any]]:
-    """Counts pool checkouts and collects the statements the app's engine sends."""
-    engine = api.app.state.database.engine  # type: ignore[attr-defined]
+    """Counts pool checkouts and collects the statements the app's engines send."""
     seen: dict[str, Any] = {"checkouts": 0, "sql": []}
 
     def checkout(*_: Any) -> None:
@@ -26,13 +34,15 @@ def watch(api: TestClient) -> Iterator[dict[str, Any]]:
     def statement(_conn: Any, _cur: Any, sql: str, *_: Any) -> None:
         seen["sql"].append(sql.strip().upper())
 
-    event.listen(engine, "checkout", checkout)
-    event.listen(engine, "before_cursor_execute", statement)
+    for engine in engines(api):
+        event.listen(engine, "checkout", checkout)
+        event.listen(engine, "before_cursor_execute", statement)
     try:
         yield seen
     finally:
-        event.remove(engine, "checkout", checkout)
-        event.remove(engine, "before_cursor_execute", statement)
+        for engine in engines(api):
+            event.remove(engine, "checkout", checkout)
+            event.remove(engine, "before_cursor_execute", statement)
 
 
 def _world(api: TestClient) -> None:
@@ -93,19 +103,35 @@ def test_preview_with_a_key_is_replayed(api: TestClient) -> None:
 def test_refused_key_leaves_no_connection_behind(client_factory: Any, db_kind: str) -> None:
     # issue 13: a request that fails in the key lookup still returns its connection
     client = client_factory(db_kind, key="not-a-key")
-    engine = client.app.state.database.engine
     for _ in range(3):
         assert client.get("/v1/subscriptions/sub1").status_code == 401
-    assert engine.pool.checkedout() == 0
+        assert client.get("/v1/subscriptions").status_code == 401
+    assert [engine.pool.checkedout() for engine in engines(client)] == [0] * len(engines(client))
 
 
 def test_404_after_the_key_leaves_no_connection_behind(api: TestClient) -> None:
     # issue 13: a handler that fails before reading still closes the request's unit of work
     _world(api)
-    engine = api.app.state.database.engine  # type: ignore[attr-defined]
     assert api.get("/v1/subscriptions/nope").status_code == 404
     assert api.get("/v1/subscriptions/bad%00id").status_code == 404
     # a body refused after the caller was found: closed as the request leaves (admission.py)
     refused = api.post("/v1/subscriptions/sub1/operations", json={"type": "x", "nope": 1})
     assert 400 <= refused.status_code < 500
-    assert engine.pool.checkedout() == 0
+    assert [engine.pool.checkedout() for engine in engines(api)] == [0] * len(engines(api))
+
+
+@pytest.mark.postgres
+def test_a_point_read_outlives_a_dropped_connection(client_factory: Any) -> None:
+    # issue 13: the point reads' connections are not pinged before use (a round trip each);
+    # one the server has ended is found dead by the read, which runs again on a new one.
+    api = client_factory("postgres")
+    _world(api)
+    ok(api.get("/v1/subscriptions/sub1"))
+    engine = api.app.state.database.engine
+    with engine.connect() as conn:  # what a restart of the server does to the pooled ones
+        ended = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar_one()
+    assert ended >= 1
+    for _ in range(3):
+        assert ok(api.get("/v1/subscriptions/sub1"))["id"] == "sub1"

@@ -1,7 +1,7 @@
-"""Where a request's blocking work runs (issue 13): reads of one object by id on the event loop
-when the database is a local SQLite file, in a worker thread when it is PostgreSQL, so that a
-slow database server can never stall the loop; and a read answered by `answer` carries the
-same JSON FastAPI would have made of the dict."""
+"""Where a request's blocking work runs (issue 13): reads of one object by id on the event loop,
+directly when the database is a local SQLite file, in a greenlet through the asynchronous
+driver when it is PostgreSQL (so that a slow database server can never stall the loop); and a
+read answered by `answer` carries the same JSON FastAPI would have made of the dict."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ import pytest
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter
+from sqlalchemy.util.concurrency import in_greenlet
 
+from prorata.adapters.db.database import Database
 from prorata.api import deps
 from prorata.api.deps import answer, point_read
 from prorata.domain.errors import Unauthenticated
@@ -27,25 +29,27 @@ from prorata.services.ports import Scope
 
 
 def _request(dialect: str) -> Any:
-    database = SimpleNamespace(dialect=dialect)
-    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)))
+    database = SimpleNamespace(
+        dialect=dialect, read_on_loop=lambda *args: Database.read_on_loop(None, *args))  # type: ignore[arg-type]
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)),
+                           state=SimpleNamespace())
 
 
 def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
     """(the event loop's thread, the thread the caller was looked up in, the thread the
-    handler ran in)."""
-    looked_up_in: list[int] = []
-    ran_in: list[int] = []
+    handler ran in), and where they ran: in a greenlet, and with a unit of work `on_loop`."""
+    looked_up_in: list[tuple[int, bool, bool]] = []
+    ran_in: list[tuple[int, bool]] = []
 
-    def open_for(request: Any, secret: str) -> Scope:
-        looked_up_in.append(threading.get_ident())
+    def open_for(request: Any, secret: str, *, on_loop: bool = False) -> Scope:
+        looked_up_in.append((threading.get_ident(), in_greenlet(), on_loop))
         return Scope("customer", secret)
 
     monkeypatch.setattr(deps, "_open_for", open_for)
 
     @point_read
     def handler(request: Any, scope: Scope, sub_id: str) -> Response:
-        ran_in.append(threading.get_ident())
+        ran_in.append((threading.get_ident(), in_greenlet()))
         return Response(f"{scope.party}:{sub_id}")
 
     async def main() -> int:
@@ -58,16 +62,16 @@ def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, i
     thread = threading.Thread(target=lambda: result.append(asyncio.run(main())))
     thread.start()
     thread.join(10)
-    return result[0], looked_up_in[0], ran_in[0]
+    return result[0], looked_up_in[0], ran_in[0]  # type: ignore[return-value]
 
 
-def test_a_point_read_runs_on_the_loop_with_sqlite_and_in_a_thread_with_postgresql(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    loop_thread, caller_thread, handler_thread = _threads("sqlite", monkeypatch)
-    assert caller_thread == handler_thread == loop_thread
-    # One trip to a worker thread for the caller's look-up and the read together.
-    loop_thread, caller_thread, handler_thread = _threads("postgresql", monkeypatch)
-    assert caller_thread == handler_thread != loop_thread
+def test_a_point_read_never_leaves_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    loop_thread, caller, handler = _threads("sqlite", monkeypatch)
+    assert caller == (loop_thread, False, False) and handler == (loop_thread, False)
+    # PostgreSQL: the caller's look-up and the read in one greenlet on the loop's thread, in a
+    # unit of work of the asynchronous driver's engine (no worker thread, no trip).
+    loop_thread, caller, handler = _threads("postgresql", monkeypatch)
+    assert caller == (loop_thread, True, True) and handler == (loop_thread, True)
 
 
 def test_point_read_gives_fastapi_the_credential_in_place_of_the_scope() -> None:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic_core import to_json
 
 from prorata.domain.errors import DomainError, InvalidInput, Unauthenticated
@@ -26,10 +26,6 @@ from prorata.services.inputs import ID_PATTERN, missing
 from prorata.services.ports import OPERATOR, DuplicateKey, Page, Scope, UnitOfWork
 
 SESSION_COOKIE = "prorata_session"
-_bearer = HTTPBearer(auto_error=False,
-                     description="`Authorization: Bearer <api key or session token>`")
-_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
-                       description="the session cookie set by POST /v1/login")
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -61,15 +57,16 @@ class KeyResolver:
         return scope
 
 
-async def credential(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        cookie: Annotated[str | None, Depends(_cookie)]) -> str | None:
-    """The bearer credential if sent, else the session cookie. `async`: it does no I/O, and
-    FastAPI would otherwise hop to a worker thread to run it (issue 13)."""
-    if credentials is not None and credentials.credentials:
-        return credentials.credentials
-    return cookie or None
+async def credential(request: Request) -> str | None:
+    """The bearer credential if sent, else the session cookie: what FastAPI's `HTTPBearer` and
+    `APIKeyCookie` (both `auto_error=False`) would give, read here in one step instead of
+    two more dependencies to solve on every request (issue 13); the OpenAPI document
+    declares both schemes (api/openapi.py). `async`: it does no I/O, and FastAPI would
+    otherwise hop to a worker thread to run it."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    if token and scheme.lower() == "bearer":
+        return token
+    return request.cookies.get(SESSION_COOKIE) or None
 
 
 def _sent(secret: str | None) -> str:
@@ -79,11 +76,12 @@ def _sent(secret: str | None) -> str:
     return secret
 
 
-def _open_for(request: Request, secret: str) -> Scope:
+def _open_for(request: Request, secret: str, *, on_loop: bool = False) -> Scope:
     """Opens the request's read-only unit of work and finds the caller: on the event loop on
-    SQLite, in a worker thread on PostgreSQL (`_reads_in_loop`)."""
+    SQLite, in a worker thread on PostgreSQL (`_reads_in_loop`), or with `on_loop` in a
+    greenlet on the loop, through the asynchronous driver (`point_read`)."""
     resolver: KeyResolver = request.app.state.keys
-    uow = request.app.state.database.uow(read_only=True)
+    uow = request.app.state.database.uow(read_only=True, on_loop=on_loop)
     uow.__enter__()
     try:
         scope = resolver.resolve_scope(uow, secret)
@@ -254,21 +252,33 @@ def read(request: Request, action: Callable[[UnitOfWork], Any]) -> Any:
 
 def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
     """For a handler that reads one object by its id (a handful of indexed reads), declared
-    with `scope: Caller`. Its caller is found on the same trip as its read: on SQLite both run
-    on the event loop, on PostgreSQL both in one worker thread, instead of one trip for the
-    caller's look-up and another for the read. With the GIL a worker thread adds no
-    parallelism to Python work, only its hand-offs (~0.3 ms a trip, more than the reads); a
-    SQLite read-only transaction never waits under WAL and the admission limit keeps a
-    connection free, so nothing here can block the loop. Lists, balances and writes stay in
-    threads and find their caller first: they can scan or wait, and a caller without a valid
-    key must be refused before their body or query is validated (issue 13, scale.md). A
-    point read has neither: its path ids are checked by the handler, after the caller."""
-    def work(request: Request, secret: str | None, kwargs: dict[str, Any]) -> Response:
-        return handler(request=request, scope=_open_for(request, _sent(secret)), **kwargs)
+    with `scope: Caller`. Its caller is found in the same unit of work as its read, and
+    neither leaves the event loop: on SQLite both run on it directly (a read-only transaction
+    never waits under WAL, and the admission limit keeps a connection free); on PostgreSQL in
+    a greenlet through the asynchronous driver (`Database.loop_engine`), so each round trip
+    awaits on the loop and a slow server stalls nothing. A worker thread adds no parallelism
+    to Python work under the GIL, only its hand-offs (~0.3 ms a trip, more than the reads).
+    Lists, balances and writes stay in threads and find their caller first: they can scan
+    or wait, and a caller without a valid key must be refused before their body or query is
+    validated (issue 13, scale.md). A point read has neither: its path ids are checked by
+    the handler, after the caller."""
+    def work(request: Request, secret: str | None, kwargs: dict[str, Any],
+             on_loop: bool) -> Response:
+        try:
+            return handler(request=request,
+                           scope=_open_for(request, _sent(secret), on_loop=on_loop), **kwargs)
+        finally:  # the unit of work the handler did not take is closed here, on its loop
+            left = getattr(request.state, "uow", None)
+            if left is not None:
+                request.state.uow = None
+                left.__exit__(None, None, None)
 
     @functools.wraps(handler)
     async def run(request: Request, secret: str | None, **kwargs: Any) -> Response:
-        return await _read_side(request.app.state.database, work, request, secret, kwargs)
+        if _reads_in_loop(request.app.state.database):
+            return work(request, secret, kwargs, False)
+        return await request.app.state.database.read_on_loop(work, request, secret, kwargs,
+                                                            True)
 
     # FastAPI reads the parameters from the signature: the handler's (annotations resolved
     # in its own module), with the caller's credential in place of the looked-up `scope`.

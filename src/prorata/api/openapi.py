@@ -19,6 +19,14 @@ WRITES = ("post", "put", "patch")
 # Answer without a key, so never 401. Logout is not one of them: it ends the session of the
 # key or cookie it is sent with, and answers 401 without one.
 PUBLIC = {"/healthz", "/v1/login", "/v1/payment-gateways/{gateway}/callback"}
+# How a caller authenticates (api/deps.py `credential`): every operation but the PUBLIC ones.
+SECURITY_SCHEMES = {
+    "HTTPBearer": {"type": "http", "scheme": "bearer",
+                   "description": "`Authorization: Bearer <api key or session token>`"},
+    "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "prorata_session",
+                     "description": "the session cookie set by POST /v1/login"},
+}
+SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyCookie": []}]
 IDEMPOTENCY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "a repeat with the same key returns the first response and changes "
@@ -71,8 +79,11 @@ def _enums(doc: dict[str, Any]) -> None:
 def enrich(doc: dict[str, Any]) -> dict[str, Any]:
     error = _add_model(doc, schemas_out.Error)
     _enums(doc)
+    doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in doc.get("paths", {}).items():
         for method, op in operations.items():
+            if path not in PUBLIC:
+                op["security"] = SECURITY
             responses = op.setdefault("responses", {})
             model = RESPONSES.get((method, path))
             if model is not None:
