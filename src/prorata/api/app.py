@@ -110,8 +110,10 @@ def create_app(database: Any, clock: Clock, operator_key: str, test_clock: bool,
     options.install(app)
     app.add_middleware(Admission, limit=admission_limit(getattr(database, "dialect", "")))
     openapi.install(app)
-    for module in (routes_system, routes_access, routes_parties, routes_catalog,
-                   routes_subscriptions, routes_payments, routes_invoices, routes_admin,
+    # Routes are matched in this order, one pattern after another: the subscriptions, read
+    # and changed most, come right after /healthz (issue 13). No two routers share a path.
+    for module in (routes_system, routes_subscriptions, routes_access, routes_parties,
+                   routes_catalog, routes_payments, routes_invoices, routes_admin,
                    routes_notify, routes_lists, routes_vendors, routes_usage):
         app.include_router(module.router)
     web.install(app)
