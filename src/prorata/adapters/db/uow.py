@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -344,8 +345,16 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
 
 def _part(row: Any, prefix: str) -> SimpleNamespace:
     """The columns of one joined table in `row`, by their names without `prefix`."""
-    return SimpleNamespace(**{name[len(prefix):]: value for name, value in row._mapping.items()
-                              if name.startswith(prefix)})
+    positions, names = _columns(row._fields, prefix)
+    return SimpleNamespace(**dict(zip(names, [row[i] for i in positions], strict=True)))
+
+
+@functools.lru_cache(maxsize=16)
+def _columns(fields: tuple[str, ...], prefix: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Where `prefix`'s columns are in a row of `fields`, and their names without it: found
+    once per statement, not per row (every GET of a subscription splits its row in three)."""
+    found = [(i, name[len(prefix):]) for i, name in enumerate(fields) if name.startswith(prefix)]
+    return tuple(i for i, _ in found), tuple(name for _, name in found)
 
 
 def _same(value: Any) -> Any:
