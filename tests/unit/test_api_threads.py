@@ -9,7 +9,6 @@ import asyncio
 import inspect
 import json
 import threading
-import typing
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -28,11 +27,12 @@ from prorata.domain.errors import Unauthenticated
 from prorata.services.ports import Scope
 
 
-def _request(dialect: str) -> Any:
+def _request(dialect: str, key: str | None = None) -> Any:
     database = SimpleNamespace(
         dialect=dialect, read_on_loop=lambda *args: Database.read_on_loop(None, *args))  # type: ignore[arg-type]
     return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database)),
-                           state=SimpleNamespace())
+                           state=SimpleNamespace(), cookies={},
+                           headers={"authorization": f"Bearer {key}"} if key else {})
 
 
 def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, int]:
@@ -48,12 +48,12 @@ def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, i
     monkeypatch.setattr(deps, "_open_for", open_for)
 
     @point_read
-    def handler(request: Any, scope: Scope, sub_id: str) -> Response:
+    def handler(request: Any, scope: deps.Caller, sub_id: str) -> Response:
         ran_in.append((threading.get_ident(), in_greenlet()))
         return Response(f"{scope.party}:{sub_id}")
 
     async def main() -> int:
-        response = await handler(request=_request(dialect), secret="acme", sub_id="s1")
+        response = await handler(request=_request(dialect, "acme"), sub_id="s1")
         assert response.body == b"acme:s1"
         return threading.get_ident()
 
@@ -74,14 +74,14 @@ def test_a_point_read_never_leaves_the_loop(monkeypatch: pytest.MonkeyPatch) -> 
     assert caller == (loop_thread, True, True) and handler == (loop_thread, True)
 
 
-def test_point_read_gives_fastapi_the_credential_in_place_of_the_scope() -> None:
+def test_point_read_gives_fastapi_no_dependency_to_solve() -> None:
+    # The caller is found from the request's credential inside the read (`credential_of`).
     @point_read
     def handler(request: Request, scope: deps.Caller, plan_id: str) -> Response:
         return Response()
 
     params = inspect.signature(handler).parameters
-    assert list(params) == ["request", "secret", "plan_id"]
-    assert typing.get_args(params["secret"].annotation)[1].dependency is deps.credential
+    assert list(params) == ["request", "plan_id"]
     assert params["plan_id"].annotation is str  # resolved in the handler's module
     assert inspect.iscoroutinefunction(handler)
 
@@ -90,8 +90,12 @@ def test_point_read_refuses_a_handler_without_its_caller() -> None:
     def handler(request: Request, plan_id: str) -> Response:
         return Response()
 
-    with pytest.raises(TypeError, match="point read"):
-        point_read(handler)
+    def scope_not_a_caller(request: Request, scope: str, plan_id: str) -> Response:
+        return Response()
+
+    for wrong in (handler, scope_not_a_caller):
+        with pytest.raises(TypeError, match="point read"):
+            point_read(wrong)
 
 
 def test_a_point_read_without_a_credential_is_unauthenticated() -> None:
@@ -100,7 +104,7 @@ def test_a_point_read_without_a_credential_is_unauthenticated() -> None:
         raise AssertionError("never reached")
 
     with pytest.raises(Unauthenticated):
-        asyncio.run(handler(request=_request("sqlite"), secret=None, plan_id="p"))
+        asyncio.run(handler(request=_request("sqlite"), plan_id="p"))
 
 
 def test_answer_encodes_like_fastapi(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,16 +57,21 @@ class KeyResolver:
         return scope
 
 
-async def credential(request: Request) -> str | None:
+def credential_of(request: Request) -> str | None:
     """The bearer credential if sent, else the session cookie: what FastAPI's `HTTPBearer` and
     `APIKeyCookie` (both `auto_error=False`) would give, read here in one step instead of
     two more dependencies to solve on every request (issue 13); the OpenAPI document
-    declares both schemes (api/openapi.py). `async`: it does no I/O, and FastAPI would
-    otherwise hop to a worker thread to run it."""
+    declares both schemes (api/openapi.py)."""
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     if token and scheme.lower() == "bearer":
         return token
     return request.cookies.get(SESSION_COOKIE) or None
+
+
+async def credential(request: Request) -> str | None:
+    """`credential_of` as a dependency. `async`: it does no I/O, and FastAPI would otherwise
+    hop to a worker thread to run it."""
+    return credential_of(request)
 
 
 def _sent(secret: str | None) -> str:
@@ -131,7 +136,6 @@ def _reads_in_loop(database: Any) -> bool:
 
 
 Caller = Annotated[Scope, Depends(caller)]
-_Credential = Annotated[str | None, Depends(credential)]
 
 
 def today(request: Request) -> date:
@@ -262,11 +266,11 @@ def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Resp
     or wait, and a caller without a valid key must be refused before their body or query is
     validated (issue 13, scale.md). A point read has neither: its path ids are checked by
     the handler, after the caller."""
-    def work(request: Request, secret: str | None, kwargs: dict[str, Any],
-             on_loop: bool) -> Response:
+    def work(request: Request, kwargs: dict[str, Any], on_loop: bool) -> Response:
         try:
-            return handler(request=request,
-                           scope=_open_for(request, _sent(secret), on_loop=on_loop), **kwargs)
+            secret = _sent(credential_of(request))
+            return handler(request=request, scope=_open_for(request, secret, on_loop=on_loop),
+                           **kwargs)
         finally:  # the unit of work the handler did not take is closed here, on its loop
             left = getattr(request.state, "uow", None)
             if left is not None:
@@ -274,20 +278,21 @@ def point_read(handler: Callable[..., Response]) -> Callable[..., Awaitable[Resp
                 left.__exit__(None, None, None)
 
     @functools.wraps(handler)
-    async def run(request: Request, secret: str | None, **kwargs: Any) -> Response:
+    async def run(request: Request, **kwargs: Any) -> Response:
         if _reads_in_loop(request.app.state.database):
-            return work(request, secret, kwargs, False)
-        return await request.app.state.database.read_on_loop(work, request, secret, kwargs,
-                                                            True)
+            return work(request, kwargs, False)
+        return await request.app.state.database.read_on_loop(work, request, kwargs, True)
 
     # FastAPI reads the parameters from the signature: the handler's (annotations resolved
-    # in its own module), with the caller's credential in place of the looked-up `scope`.
+    # in its own module) without the looked-up `scope`, which `work` finds from the request's
+    # credential itself: no dependency left for FastAPI to solve. (The OpenAPI document
+    # declares how to authenticate for every operation, api/openapi.py.)
     hints = typing.get_type_hints(handler, include_extras=True)
-    params = [p.replace(annotation=hints[name]) if name != "scope" else
-              p.replace(name="secret", annotation=_Credential)
-              for name, p in inspect.signature(handler).parameters.items()]
-    if [p.name for p in params[:2]] != ["request", "secret"]:
+    names = list(inspect.signature(handler).parameters)
+    if names[:2] != ["request", "scope"] or hints["scope"] != Caller:
         raise TypeError(f"{handler.__name__}: a point read takes (request, scope: Caller, ...)")
+    params = [p.replace(annotation=hints[name])
+              for name, p in inspect.signature(handler).parameters.items() if name != "scope"]
     run.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
     return run
 
