@@ -168,10 +168,7 @@ class Session:
             # unique key met by ON CONFLICT DO NOTHING writes nothing and poisons nothing, and
             # with only deferred foreign keys no other failure here is one a caller carries
             # on after (NOT NULL or CHECK failures are bugs and end the request either way).
-            # preserve_rowcount: psycopg's cursor is closed by then and would answer -1.
-            result = self.connection.execute(
-                self._upsert_insert(table).on_conflict_do_nothing()
-                .execution_options(preserve_rowcount=True), rows[0])
+            result = self.connection.execute(_insert_or_nothing(table), rows[0])
             if result.rowcount == 0:
                 raise DuplicateKey(f"{what} already exists")
             return
@@ -214,6 +211,15 @@ def _autocommit_reads(conn: Connection) -> bool:
     Where the server's default level is stricter, its snapshot is kept."""
     return (conn.dialect.name == "postgresql"
             and conn.default_isolation_level == "READ COMMITTED")
+
+
+@cache
+def _insert_or_nothing(table: Table) -> Any:
+    """PostgreSQL's `INSERT … ON CONFLICT DO NOTHING` of one row of `table`, built once: a
+    statement built anew costs more CPU (its construction and cache key) than running it.
+    preserve_rowcount: psycopg's cursor is closed by then and would answer -1."""
+    return (postgresql.insert(table).on_conflict_do_nothing()
+            .execution_options(preserve_rowcount=True))
 
 
 @cache
