@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from prorata.api import schemas_out, schemas_writes
+from prorata.api.deps import SESSION_COOKIE
 from prorata.domain.engine.availability import OPERATIONS
 
 REF = "#/components/schemas/{model}"
@@ -19,11 +20,11 @@ WRITES = ("post", "put", "patch")
 # Answer without a key, so never 401. Logout is not one of them: it ends the session of the
 # key or cookie it is sent with, and answers 401 without one.
 PUBLIC = {"/healthz", "/v1/login", "/v1/payment-gateways/{gateway}/callback"}
-# How a caller authenticates (api/deps.py `credential`): every operation but the PUBLIC ones.
+# How a caller authenticates (api/deps.py `credential_of`): every operation but the PUBLIC ones.
 SECURITY_SCHEMES = {
     "HTTPBearer": {"type": "http", "scheme": "bearer",
                    "description": "`Authorization: Bearer <api key or session token>`"},
-    "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "prorata_session",
+    "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
                      "description": "the session cookie set by POST /v1/login"},
 }
 SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyCookie": []}]

@@ -162,8 +162,8 @@ class Database:
         (api/deps.py `point_read`): the unit of work's code is the same, but each round trip
         waits on the loop instead of holding a worker thread, and the trip to that thread and
         back (more CPU than the reads themselves) is gone. Its connections are not pinged
-        before use (a round trip each time): a read that finds its connection dead is retried
-        once on a new one instead (`point_read`). Made on first use."""
+        before use (a round trip each time): a read that finds its connection dead is run
+        once more on a new one instead (`read_on_loop`). Made on first use."""
         if self._on_loop is None:
             from sqlalchemy.ext.asyncio import create_async_engine
 
