@@ -1,10 +1,13 @@
 """PostgreSQL's second engine, for point reads on the event loop (issue 13, round 8:
-`Database.loop_engine`, `Database.read_on_loop`): its connections are closed by `dispose`, and
-only a dead connection makes a read run again."""
+`Database.loop_engine`, `Database.read_on_loop`): its connections are closed by `dispose`,
+whether or not a loop runs in the disposing thread, and only a dead connection makes a read
+run again."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -26,7 +29,18 @@ def fresh() -> Any:
     drop_pg_database(name)
 
 
-def _sessions(name: str) -> int:
+def _sessions(name: str, *, settle: bool = False) -> int:
+    """The server sessions of database `name`; with `settle`, once they are gone or after 5 s
+    (a session closed by its client leaves pg_stat_activity when its backend has exited)."""
+    deadline = time.monotonic() + (5 if settle else 0)
+    while True:
+        count = _count(name)
+        if count == 0 or time.monotonic() >= deadline:
+            return count
+        time.sleep(0.05)
+
+
+def _count(name: str) -> int:
     engine = _admin_engine()
     try:
         with engine.connect() as conn:
@@ -37,6 +51,13 @@ def _sessions(name: str) -> int:
         engine.dispose()
 
 
+def _run(main: Any) -> Any:
+    """asyncio.run in a thread of its own: an earlier test may leave a loop running in the
+    main thread (tests/unit/test_api_threads.py does the same)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, main).result(30)
+
+
 def _select_one(database: Database) -> int:
     with database.loop_engine().connect() as conn:
         return int(conn.execute(text("SELECT 1")).scalar_one())
@@ -44,22 +65,23 @@ def _select_one(database: Database) -> int:
 
 def test_dispose_closes_the_loop_engines_connections(fresh: Any) -> None:
     name, database = fresh
-    assert asyncio.run(database.read_on_loop(_select_one, database)) == 1
+    assert _run(database.read_on_loop(_select_one, database)) == 1
     assert _sessions(name) == 1  # pooled, kept open between requests
     database.dispose()
-    assert _sessions(name) == 0
+    assert _sessions(name, settle=True) == 0
     # made again on the next use
-    assert asyncio.run(database.read_on_loop(_select_one, database)) == 1
+    assert _run(database.read_on_loop(_select_one, database)) == 1
 
 
-def test_dispose_inside_a_running_loop_does_not_fail(fresh: Any) -> None:
-    _, database = fresh
+def test_dispose_inside_a_running_loop_closes_them_too(fresh: Any) -> None:
+    name, database = fresh
 
     async def main() -> None:
         assert await database.read_on_loop(_select_one, database) == 1
         database.dispose()
 
-    asyncio.run(main())
+    _run(main())
+    assert _sessions(name, settle=True) == 0
 
 
 def test_only_a_dead_connection_makes_a_read_run_again(fresh: Any) -> None:
@@ -72,5 +94,5 @@ def test_only_a_dead_connection_makes_a_read_run_again(fresh: Any) -> None:
             conn.execute(text("SELECT no_such_column"))
 
     with pytest.raises(DBAPIError):
-        asyncio.run(database.read_on_loop(bad_sql))
+        _run(database.read_on_loop(bad_sql))
     assert len(calls) == 1

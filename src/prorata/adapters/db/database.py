@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -248,14 +249,11 @@ class Database:
         self.engine.dispose()
         on_loop, self._on_loop = self._on_loop, None
         if on_loop is not None:
-            # Its connections are closed on a loop of their own (closing one needs a loop, and
-            # the server's has ended by now); from inside a running loop they are let go.
-            try:
-                asyncio.get_running_loop()
-            except RuntimeError:
-                asyncio.run(on_loop.dispose())
-            else:
-                on_loop.sync_engine.dispose(close=False)
+            # Its connections are closed on a loop of their own, in a thread of its own:
+            # closing one needs a loop, the server's has ended by now, and this thread may be
+            # running another loop (where `asyncio.run` refuses to start).
+            with ThreadPoolExecutor(1) as closer:
+                closer.submit(asyncio.run, on_loop.dispose()).result()
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
