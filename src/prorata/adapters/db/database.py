@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import greenlet_spawn
 
+from prorata.adapters.db.described import cursor_factories
 from prorata.adapters.db.mapping import json_dumps, json_loads
 from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.uow import SqlUnitOfWork
@@ -152,7 +153,9 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             self.engine = _sqlite_engine(self.url)
         else:
+            self._cursors = cursor_factories()
             self.engine = create_engine(self.url, pool_pre_ping=True, **_pool_options(),
+                                        connect_args={"cursor_factory": self._cursors["sync"]},
                                         json_serializer=json_dumps, json_deserializer=json_loads)
         self.plans = PlanCache()  # per process, checked against the version on every read
         self._on_loop: Any = None  # `loop_engine`, made on first use
@@ -170,6 +173,9 @@ class Database:
 
             self._on_loop = create_async_engine(
                 self.url.set(drivername="postgresql+psycopg_async"), **_pool_options(),
+                connect_args={"cursor_factory": self._cursors["async"]},
+                # Its units of work are reads: no transaction to begin, roll back or reset.
+                isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True,
                 json_serializer=json_dumps, json_deserializer=json_loads)
         engine: Engine = self._on_loop.sync_engine
         return engine
@@ -200,7 +206,7 @@ class Database:
         `on_loop`: PostgreSQL, in a greenlet on the event loop (`loop_engine`)."""
         engine = self.loop_engine() if on_loop else self.engine
         return SqlUnitOfWork(engine, read_only=read_only, batch=batch,
-                             plan_cache=self.plans)
+                             plan_cache=self.plans, autocommits=on_loop)
 
     def alembic_config(self) -> Config:
         """Built in code so that users need no alembic.ini; the migrations ship in the package.

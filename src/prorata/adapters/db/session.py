@@ -48,10 +48,14 @@ class Session:
     """Owns the connection of one unit of work. The transaction is begun on entry (on SQLite
     that takes the write lock, see database.py) and again lazily after each commit."""
 
-    def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False,
+                 autocommits: bool = False) -> None:
+        """`autocommits`: the engine's connections are made in autocommit (the event loop's
+        engine, database.py): reads find them as they want them; a write sets its level."""
         self._engine = engine
         self._read_only = read_only
         self._batch = batch
+        self._autocommits = autocommits
         self._conn: Connection | None = None
         self._forget_reads()
 
@@ -59,10 +63,14 @@ class Session:
         if self._conn is not None:
             raise RuntimeError("this unit of work is already open")
         conn = self._engine.connect()
-        if self._read_only:
-            conn.execution_options(prorata_read_only=True)
-            if _autocommit_reads(conn):
-                conn.execution_options(isolation_level="AUTOCOMMIT")
+        if self._read_only and conn.dialect.name == "sqlite":
+            conn.execution_options(prorata_read_only=True)  # for the BEGIN hook (database.py)
+        # Set for this check-out (and reset on return) only where the engine makes its
+        # connections otherwise.
+        autocommit = self._read_only and _autocommit_reads(conn)
+        if autocommit != self._autocommits:
+            conn.execution_options(isolation_level="AUTOCOMMIT" if autocommit
+                                   else conn.default_isolation_level)
         if self._batch:
             conn.execution_options(prorata_batch=True)
         conn.begin()
@@ -99,8 +107,9 @@ class Session:
         conn.rollback()
         self._forget_reads()
         if self._read_only:
-            conn.execution_options(prorata_read_only=False)
-            if _autocommit_reads(conn):
+            if conn.dialect.name == "sqlite":
+                conn.execution_options(prorata_read_only=False)
+            elif _autocommit_reads(conn):
                 conn.execution_options(isolation_level=conn.default_isolation_level)
             self._read_only = False
         conn.begin()

@@ -53,8 +53,8 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False,
-                 plan_cache: PlanCache | None = None) -> None:
-        super().__init__(engine, read_only=read_only, batch=batch)
+                 plan_cache: PlanCache | None = None, autocommits: bool = False) -> None:
+        super().__init__(engine, read_only=read_only, batch=batch, autocommits=autocommits)
         # Without a cache of the process (a unit of work made directly), one of its own.
         self._plan_cache = plan_cache if plan_cache is not None else PlanCache()
 
