@@ -4,9 +4,11 @@ nothing; the same key with another request is refused."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from prorata.api import deps
 from tests.e2e.conftest import error_of
 
 PLAN = {"id": "basic", "product": "m365", "name": "Basic", "billing_type": "monthly",
@@ -91,3 +93,17 @@ def test_concurrent_repeats_create_one_customer(api: TestClient) -> None:
         results = list(pool.map(post, range(12)))
     assert {status for status, _ in results} == {200}
     assert len({body["id"] for _, body in results}) == 1  # type: ignore[misc]
+
+
+def test_a_write_without_a_key_is_not_fingerprinted(api: TestClient,
+                                                    monkeypatch: Any) -> None:
+    """The request's fingerprint (a canonical JSON of it, hashed) is compared only between
+    requests that share a key: one without a key does not pay for it (issue 13)."""
+    calls: list[Any] = []
+    original = deps._fingerprint
+    monkeypatch.setattr(deps, "_fingerprint",
+                        lambda *args: calls.append(args) or original(*args))
+    assert api.post("/v1/customers", json={"name": "Acme"}).status_code == 200
+    assert calls == []
+    assert api.post("/v1/customers", json={"name": "Acme"}, headers=_key("k")).status_code == 200
+    assert len(calls) == 1
