@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from psycopg import _column
 from prorata.adapters.db import Database, described
 from prorata.services.ports import OPERATOR
 from tests.dbfixtures import create_pg_database, drop_pg_database, sample_subscription, seed_catalog
+from tests.integration.test_db_loop_engine import _run
 
 pytestmark = pytest.mark.postgres
 
@@ -114,14 +114,12 @@ def test_the_async_cursor_too(pg: tuple[str, str], built: list[int]) -> None:
                 out.append(cur.description)
             return out
 
-    first, second = asyncio.run(main())
+    first, second = _run(main())  # a loop of its own (an earlier test may leave one running)
     assert _names(first) == ["a", "b"] and second is first and built[0] == 2
 
 
 def test_both_engines_read_a_subscription_without_describing_it_again(
         pg: tuple[str, str], built: list[int]) -> None:
-    from tests.integration.test_db_loop_engine import _run
-
     database = Database(pg[1])
     try:
         database.migrate()
