@@ -7,7 +7,14 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prorata.domain.engine import OPERATIONS, SYSTEM, refusal, unavailable_operations
+from prorata.domain.engine import (
+    OPERATIONS,
+    SYSTEM,
+    available_operations,
+    operations_both_ways,
+    refusal,
+    unavailable_operations,
+)
 from prorata.domain.errors import DomainError, OperationRefused
 from tests.unit.builders import CUSTOMER, Sim, make_plan
 
@@ -39,6 +46,9 @@ def _check(sim: Sim, day: date, actor: object) -> None:
     reasons = unavailable_operations(ctx)
     # SPEC S2: exactly the operations refusal() refuses, with the very same reason.
     assert reasons == {op: r for op in OPERATIONS if (r := refusal(ctx, op)) is not None}
+    # both ways at once (a subscription's view): the same lists, in the same order
+    assert operations_both_ways(ctx) == (available_operations(ctx), reasons)
+    assert list(operations_both_ways(ctx)[1]) == list(reasons)
     for op, reason in reasons.items():
         assert reason.message and reason.code
         for day_given in (reason.opens_on, reason.closes_on):

@@ -12,11 +12,10 @@ from prorata.domain.engine import (
     Context,
     Decision,
     RateTable,
-    available_operations,
     decide,
     due_on,
+    operations_both_ways,
     purchase,
-    unavailable_operations,
 )
 from prorata.domain.engine.context import Actor
 from prorata.domain.engine.pricing import total
@@ -117,8 +116,9 @@ def _view(ctx: Context, uow: UnitOfWork) -> dict[str, Any]:
     """S2 both ways: what may be done today, and for everything else why not (and when).
     A customer does not see the manager-only order attributes (P7, seed 003: non-public data
     such as a reseller's discount code)."""
-    unavailable = {op: r.as_dict() for op, r in unavailable_operations(ctx).items()}
-    view = subscription_to_dict(ctx.subscription, available_operations(ctx), unavailable)
+    available, refused = operations_both_ways(ctx)
+    unavailable = {op: r.as_dict() for op, r in refused.items()}
+    view = subscription_to_dict(ctx.subscription, available, unavailable)
     return attributes_shown(uow, ctx.actor, view, ctx.plan.product)
 
 

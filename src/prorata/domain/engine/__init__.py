@@ -13,6 +13,7 @@ from prorata.domain.engine.availability import (
     Refusal,
     availability,
     available_operations,
+    operations_both_ways,
     operations_for,
     refusal,
     unavailable_operations,
@@ -66,5 +67,6 @@ __all__ = [
     "MANAGER_OPERATIONS", "OPERATIONS", "SYSTEM", "Actor", "Context", "Decision", "OpUpdate",
     "RateTable",
     "Refusal", "SystemActor", "availability", "available_operations", "decide", "due_on",
-    "operations_for", "purchase", "refusal", "run_day", "unavailable_operations",
+    "operations_both_ways", "operations_for", "purchase", "refusal", "run_day",
+    "unavailable_operations",
 ]
