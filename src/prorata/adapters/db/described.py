@@ -41,7 +41,7 @@ def cursor_factories() -> dict[str, type]:
         query = mark[1]
         if query in cache:
             columns = cache[query]
-            # A migration that changed what a `SELECT *` returns, seen by the same engine.
+            # A migration that changed what a `SELECT *` returns, seen by the same database.
             if (0 if columns is None else len(columns)) == result.nfields:
                 return columns
         columns = base.description.__get__(cursor)
