@@ -49,6 +49,7 @@ def _check(sim: Sim, day: date, actor: object) -> None:
     # both ways at once (a subscription's view): the same lists, in the same order
     assert operations_both_ways(ctx) == (available_operations(ctx), reasons)
     assert list(operations_both_ways(ctx)[1]) == list(reasons)
+    assert available_operations(ctx) == [op for op in OPERATIONS if refusal(ctx, op) is None]
     for op, reason in reasons.items():
         assert reason.message and reason.code
         for day_given in (reason.opens_on, reason.closes_on):

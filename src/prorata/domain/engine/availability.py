@@ -49,7 +49,7 @@ def availability(ctx: Context) -> dict[str, str | None]:
 
 
 def available_operations(ctx: Context) -> list[str]:
-    return [op for op in OPERATIONS if refusal(ctx, op) is None]
+    return operations_both_ways(ctx)[0]
 
 
 def operations_both_ways(ctx: Context) -> tuple[list[str], dict[str, Refusal]]:
