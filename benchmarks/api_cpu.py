@@ -9,7 +9,7 @@ share is in it too: /healthz is the floor to compare with) and the SQL statement
 per request (counted by an engine event). The database server's own CPU is not in the figure.
 
     python benchmarks/api_cpu.py [--n 500] [--db sqlite,postgres] [--kinds get,write]
-                                 [--profile get]
+                                 [--profile get] [--show]
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ async def seed(client: httpx.AsyncClient) -> str:
 
 
 async def measure(app: Any, secret: str, n: int, profile: str | None,
-                  statements: list[int], only: list[str]) -> dict[str, tuple[float, float]]:
+                  statements: list[int], only: list[str],
+                  shown: list[str]) -> dict[str, tuple[float, float]]:
     transport = httpx.ASGITransport(app=app)
     results: dict[str, tuple[float, float]] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://bench",
@@ -83,6 +84,11 @@ async def measure(app: Any, secret: str, n: int, profile: str | None,
                 assert response.status_code == 200, response.text
             cpu = time.process_time() - cpu
             results[name] = (cpu / n * 1000, (statements[0] - before) / n)
+            if shown:  # --show: the statements of the last request, in order
+                mark = len(shown)
+                await send(client, 20 + n)
+                print(f"{name}:", *shown[mark:], sep="\n  ")
+                shown.append("")
     return results
 
 
@@ -101,8 +107,8 @@ def profile_threads() -> list[cProfile.Profile]:
     return profilers
 
 
-def bench(kind: str, n: int, profile: str | None,
-          only: list[str]) -> dict[str, tuple[float, float]]:
+def bench(kind: str, n: int, profile: str | None, only: list[str],
+          show: bool = False) -> dict[str, tuple[float, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = fresh_database(kind, Path(tmp), "api_cpu.db")
         database = Database(url)
@@ -110,9 +116,19 @@ def bench(kind: str, n: int, profile: str | None,
             database.migrate()
             statements = [0]
 
-            @event.listens_for(database.engine, "before_cursor_execute")
-            def count(*_: Any) -> None:
+            shown: list[str] = []
+
+            def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
                 statements[0] += 1
+                if show:
+                    shown.append(" ".join(statement.split())[:110])
+
+            # Both engines: on PostgreSQL, point reads run on the event loop's own engine.
+            engines = [database.engine]
+            if database.url.get_backend_name() == "postgresql":
+                engines.append(database.loop_engine())
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", count)
 
             app = create_app(database, TestClock(date(2024, 8, 20)), KEY, True)
 
@@ -123,7 +139,8 @@ def bench(kind: str, n: int, profile: str | None,
                             transport=transport, base_url="http://bench",
                             headers={"Authorization": f"Bearer {KEY}"}) as admin:
                         secret = await seed(admin)
-                    return await measure(app, secret, n, profile, statements, only)
+                    shown.append("") if show else None
+                    return await measure(app, secret, n, profile, statements, only, shown)
 
             profilers = profile_threads() if profile else []
             results = asyncio.run(run())
@@ -152,9 +169,11 @@ def main() -> None:
     parser.add_argument("--profile", choices=list(kinds()), help="print a cProfile of one kind")
     parser.add_argument("--kinds", default=",".join(kinds()),
                         help="which kinds of request to send (default: all)")
+    parser.add_argument("--show", action="store_true",
+                        help="print the SQL statements of one request of each kind")
     args = parser.parse_args()
     for kind in args.db.split(","):
-        results = bench(kind, args.n, args.profile, args.kinds.split(","))
+        results = bench(kind, args.n, args.profile, args.kinds.split(","), args.show)
         print(f"{kind}: {args.n} requests each, one at a time, reseller API key")
         for name, (ms, stmts) in results.items():
             print(f"  {name:8} CPU {ms:6.2f} ms/request  SQL {stmts:5.1f} statements/request")
