@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic_core import to_json
+from sqlalchemy.util import greenlet_spawn
 
 from prorata.domain.errors import DomainError, InvalidInput, Unauthenticated
 from prorata.services.access import scope_of
@@ -114,7 +115,9 @@ async def close_left(scope: MutableMapping[str, Any]) -> None:
     `write` close theirs): e.g. a body refused after the caller was found. `scope` is the
     request's ASGI scope; the unit of work lies in its `state`."""
     left = scope.get("state", {}).pop("uow", None)
-    if left is not None:
+    if left is not None and left.on_loop:  # opened by `loop_writes.loop_caller`
+        await greenlet_spawn(left.__exit__, None, None, None)
+    elif left is not None:
         await _read_side(scope["app"].state.database, left.__exit__, None, None, None)
 
 
@@ -192,12 +195,13 @@ def _replay(record: dict[str, Any], fingerprint: str) -> JSONResponse:
 
 def write(request: Request, scope: Scope, body: Any,
           action: Callable[[UnitOfWork], dict[str, Any]], *,
-          preview: bool = False) -> JSONResponse:
+          preview: bool = False, on_loop: bool = False) -> JSONResponse:
     """One transaction: look up the idempotency key, run the use case, store its answer beside
     the write, commit. Only successes are recorded: a refused request changed nothing, so
     repeating it is already safe and lets the client fix its input and retry with the key.
     A `preview` (stores nothing) without a key is a read: no write lock (issue 13); with a
-    key it is recorded like any answer, so a replay still answers the same."""
+    key it is recorded like any answer, so a replay still answers the same. `on_loop`: run in
+    a greenlet on the event loop (api/loop_writes.py)."""
     key = _idempotency_key(request)
     if preview and key is None:
         return JSONResponse(read(request, action))
@@ -218,7 +222,7 @@ def write(request: Request, scope: Scope, body: Any,
     except DuplicateKey:
         # A concurrent request with the same key committed first: answer what it answered.
         if key is not None:
-            with database.uow() as uow:
+            with database.uow(on_loop=on_loop) as uow:
                 record = uow.get_idempotent(scope, key)
             if record is not None:
                 return _replay(record, fingerprint)

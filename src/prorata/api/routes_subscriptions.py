@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from prorata.api.deps import Caller, Pages, answer, check_id, point_read, read, today, write
+from prorata.api.deps import Caller, Pages, answer, check_id, point_read, read, today
+from prorata.api.loop_writes import LoopCaller, write_on_loop
 from prorata.api.schemas import OperationIn, SubscriptionIn, SubscriptionPatchIn, dump
 from prorata.api.schemas_out_money import RecommendationList
 from prorata.services import subscriptions
@@ -17,11 +18,13 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 
 
 @router.post("", summary="Purchase a subscription")
-def create_subscription(request: Request, scope: Caller, body: SubscriptionIn) -> JSONResponse:
+async def create_subscription(request: Request, scope: LoopCaller,
+                              body: SubscriptionIn) -> JSONResponse:
     data, day = dump(body), today(request)
-    return write(request, scope, data,
-                 lambda uow: subscriptions.create_subscription(uow, scope, data, day),
-                 preview=data.get("preview") is True)
+    return await write_on_loop(request, scope, data,
+                               lambda uow: subscriptions.create_subscription(
+                                   uow, scope, data, day),
+                               preview=data.get("preview") is True)
 
 
 @router.get("/{sub_id}", summary="Get a subscription with its available operations")
@@ -33,22 +36,24 @@ def get_subscription(request: Request, scope: Caller, sub_id: str) -> Response:
 
 
 @router.patch("/{sub_id}", summary="Turn auto-renewal on or off")
-def patch_subscription(request: Request, scope: Caller, sub_id: str,
-                       body: SubscriptionPatchIn) -> JSONResponse:
+async def patch_subscription(request: Request, scope: LoopCaller, sub_id: str,
+                             body: SubscriptionPatchIn) -> JSONResponse:
     check_id(sub_id, "subscription")
     data, day = dump(body), today(request)
-    return write(request, scope, data,
-                 lambda uow: subscriptions.patch_subscription(uow, scope, sub_id, data, day))
+    return await write_on_loop(request, scope, data,
+                               lambda uow: subscriptions.patch_subscription(
+                                   uow, scope, sub_id, data, day))
 
 
 @router.post("/{sub_id}/operations", summary="Run or preview an operation")
-def run_operation(request: Request, scope: Caller, sub_id: str,
-                  body: OperationIn) -> JSONResponse:
+async def run_operation(request: Request, scope: LoopCaller, sub_id: str,
+                        body: OperationIn) -> JSONResponse:
     check_id(sub_id, "subscription")
     data, day = dump(body), today(request)
-    return write(request, scope, data,
-                 lambda uow: subscriptions.run_operation(uow, scope, sub_id, data, day),
-                 preview=data.get("preview") is True)
+    return await write_on_loop(request, scope, data,
+                               lambda uow: subscriptions.run_operation(
+                                   uow, scope, sub_id, data, day),
+                               preview=data.get("preview") is True)
 
 
 @router.get("/{sub_id}/operations", summary="Change history, newest first")

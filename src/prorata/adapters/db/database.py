@@ -206,7 +206,7 @@ class Database:
         `on_loop`: PostgreSQL, in a greenlet on the event loop (`loop_engine`)."""
         engine = self.loop_engine() if on_loop else self.engine
         return SqlUnitOfWork(engine, read_only=read_only, batch=batch,
-                             plan_cache=self.plans, autocommits=on_loop)
+                             plan_cache=self.plans, autocommits=on_loop, on_loop=on_loop)
 
     def alembic_config(self) -> Config:
         """Built in code so that users need no alembic.ini; the migrations ship in the package.

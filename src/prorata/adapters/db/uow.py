@@ -53,8 +53,12 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
     """Implements `prorata.services.ports.UnitOfWork`; see there for the contract."""
 
     def __init__(self, engine: Engine, *, read_only: bool = False, batch: bool = False,
-                 plan_cache: PlanCache | None = None, autocommits: bool = False) -> None:
+                 plan_cache: PlanCache | None = None, autocommits: bool = False,
+                 on_loop: bool = False) -> None:
         super().__init__(engine, read_only=read_only, batch=batch, autocommits=autocommits)
+        # Made on the event loop's engine (`Database.uow(on_loop=True)`): used and closed
+        # only in greenlets on the loop (api/loop_writes.py).
+        self.on_loop = on_loop
         # Without a cache of the process (a unit of work made directly), one of its own.
         self._plan_cache = plan_cache if plan_cache is not None else PlanCache()
 
