@@ -135,6 +135,34 @@ def truncate_all(engine: Engine) -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
 
 
+# What the ledger's foreign keys checked before migration 0018, and more: each charge line's
+# customer, subscription and operation exist and agree (the line's subscription is its
+# operation's, its customer the subscription's), and so do each operation's.
+_LEDGER_BREAKS = """
+SELECT 'line ' || l.id || ': customer ' || l.customer_id FROM charge_lines l
+ WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = l.customer_id)
+UNION ALL
+SELECT 'line ' || l.id || ': subscription ' || l.subscription_id FROM charge_lines l
+ LEFT JOIN subscriptions s ON s.id = l.subscription_id
+ WHERE l.subscription_id IS NOT NULL AND (s.id IS NULL OR s.customer_id <> l.customer_id)
+UNION ALL
+SELECT 'line ' || l.id || ': operation ' || l.operation_id FROM charge_lines l
+ LEFT JOIN operations o ON o.id = l.operation_id
+ WHERE l.operation_id IS NOT NULL
+   AND (o.id IS NULL OR l.subscription_id IS NULL OR o.subscription_id <> l.subscription_id)
+UNION ALL
+SELECT 'operation ' || o.id || ': subscription ' || o.subscription_id FROM operations o
+ LEFT JOIN subscriptions s ON s.id = o.subscription_id
+ WHERE s.id IS NULL OR o.customer_id IS NULL OR o.customer_id <> s.customer_id
+"""
+
+
+def ledger_breaks(engine: Engine) -> list[str]:
+    """Every broken reference of the ledger's rows (empty when whole)."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(_LEDGER_BREAKS)).scalars())
+
+
 # --- sample records: small, valid, for tests that need rows to exist --------------------------
 
 def sample_plan(plan_id: str = "m365-basic", product: str = "m365", **changes: Any) -> Plan:

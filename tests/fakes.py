@@ -115,7 +115,9 @@ class FakeUnitOfWork(FakeAccess, FakeEvents, FakeMoney, FakeNotify):
 
     @staticmethod
     def _check_references(t: dict[str, dict[Any, Any]]) -> None:
-        """The database's deferred foreign keys, checked at commit as there."""
+        """The ledger's references, checked at commit: the databases have no foreign keys
+        there since 0018, and the end-to-end tests check them afterwards (`ledger_breaks`);
+        here every service test checks them."""
         for row in t["operations"].values():
             if row["obj"].subscription not in t["subscriptions"]:
                 raise LookupError("a written row refers to a row that does not exist")

@@ -6,7 +6,8 @@ scheduler run happens as in production).
   sends the operator key; pass `test_clock=None` for the real clock.
 - `api`: such a client on a test clock, parametrized over sqlite and postgres.
 
-Each backend is migrated once per session and emptied before each test."""
+Each backend is migrated once per session and emptied before each test; after each test
+every reference of the ledger's rows is checked (`ledger_breaks`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from prorata.api import create_app
 from prorata.domain.clock import Clock, SystemClock, TestClock
-from tests.dbfixtures import MigratedDatabases, truncate_all
+from tests.dbfixtures import MigratedDatabases, ledger_breaks, truncate_all
 
 OPERATOR_KEY = "test-operator-key"
 START = "2024-08-20"
@@ -55,6 +56,9 @@ def client_factory(e2e_databases: MigratedDatabases) -> Iterator[ClientFactory]:
             return stack.enter_context(client)
 
         yield make
+    # The ledger has no foreign keys (migration 0018): every scenario checks its references.
+    for kind in emptied:
+        assert ledger_breaks(e2e_databases.get(kind).engine) == []
 
 
 @pytest.fixture(params=["sqlite", PG])

@@ -156,3 +156,50 @@ def test_0009_downgrades_to_0005_and_back_keeping_payments(database: Database) -
         uow.commit()
     with database.uow(read_only=True) as uow:
         assert [p.id for p in uow.list_payments("acme", 10, None).items] == ["p1", "p2", "p3"]
+
+
+def _ledger_foreign_keys(database: Database) -> set[str]:
+    # New connections: SQLite's PRAGMA foreign_key_list answers from a connection's schema
+    # as last loaded, which a migration on another connection does not refresh.
+    database.engine.dispose()
+    found = inspect(database.engine)
+    return {fk["name"] for table in ("operations", "charge_lines")
+            for fk in found.get_foreign_keys(table)}
+
+
+def test_0018_drops_the_ledgers_foreign_keys_keeping_every_row(database: Database) -> None:
+    """The ledger's references lose their foreign keys (0018) and get them back on downgrade,
+    with an invoiced line in place: SQLite copies `charge_lines`, which `invoice_lines` refers
+    to, so those rows are set aside and put back."""
+    from prorata.domain.model import ChargeLine, LineKind, Operation, OpStatus
+    from prorata.services import invoicing
+    from tests.dbfixtures import ledger_breaks, sample_subscription, seed_catalog
+
+    day = date(2024, 8, 20)
+    with database.uow() as uow:
+        seed_catalog(uow)
+        uow.add_subscription(sample_subscription())
+        uow.add_operation(Operation("op1", "sub1", "prolong", OpStatus.COMPLETED, "system", {},
+                                    day, day, Decimal("30.00"), "USD"))
+        uow.add_lines([ChargeLine(kind=LineKind.CHARGE, description="Seats", period_start=day,
+                                  period_end=date(2024, 9, 20), quantity=5,
+                                  unit_price=Decimal("6.00"), amount=Decimal("30.00"),
+                                  currency="USD", customer="acme", subscription="sub1",
+                                  operation="op1", created_on=day)])
+        uow.commit()
+    assert invoicing.issue_day(database, day, date(2024, 8, 21)) == 1
+    keys = {"fk_charge_lines_customer_id_customers", "fk_operations_subscription_id_subscriptions",
+            "fk_charge_lines_subscription_id_subscriptions",
+            "fk_charge_lines_operation_id_operations"}
+
+    def counts() -> tuple[int, ...]:
+        with database.engine.connect() as conn:
+            return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                         for t in ("operations", "charge_lines", "invoice_lines"))
+
+    assert _ledger_foreign_keys(database) == set() and counts() == (1, 1, 1)
+    database.downgrade("0017")
+    assert _ledger_foreign_keys(database) == keys and counts() == (1, 1, 1)
+    database.migrate()
+    assert _ledger_foreign_keys(database) == set() and counts() == (1, 1, 1)
+    assert _diff(database) == [] and ledger_breaks(database.engine) == []

@@ -5,7 +5,7 @@ work (PostgreSQL's server process; SQLite's C code, which runs with the GIL rele
 after the other they add up; here writer threads with their own connections write and commit
 the batches while the caller's thread reads and decides the next one, so they overlap. SQLite
 has one writer (one write lock). PostgreSQL has two taking turns: batch N+1's statements are
-sent on one connection while batch N commits (its deferred foreign-key checks) on the other,
+sent on one connection while batch N commits (its WAL flush) on the other,
 so two server processes work at once. Memory stays at three batches (the chunks come from
 an iterator, one page of due ids at a time).
 

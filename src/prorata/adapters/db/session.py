@@ -116,8 +116,8 @@ class Session:
 
     def commit(self) -> None:
         """Later statements autobegin a new transaction, so the unit of work stays usable. A
-        deferred reference (an operation or line whose subscription was never written) fails
-        here, as `LookupError` like the immediate ones."""
+        deferred reference (an event whose subscription was never written) fails here, as
+        `LookupError` like the immediate ones."""
         self._forget_reads()
         try:
             self.connection.commit()
