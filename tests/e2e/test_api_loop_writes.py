@@ -135,3 +135,33 @@ def test_a_write_on_the_loop_outlives_a_dropped_connection(pg: TestClient, calle
     ok(op(pg, {"type": "change_resources", "resources": {"seats": 12}}))
     assert _history(pg) == before + 1
     assert ok(pg.get("/v1/subscriptions/sub1"))["resources"] == {"seats": 12}
+
+
+def test_a_key_stored_first_by_a_concurrent_request_is_replayed_on_the_loop(
+        pg: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SPEC S12: two requests with one key at once. The second looked the key up before the
+    # first committed, so it runs the use case too; storing the key then meets the first's
+    # record (DuplicateKey), and it answers that record, looked up again on the loop.
+    from prorata.adapters.db.ledger import Ledger
+    buy(pg, "basic", 10)
+    body = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
+    headers = {"Idempotency-Key": "race-1"}
+    first = ok(pg.post("/v1/subscriptions/sub1/operations", json=body, headers=headers))
+    looked_up = Ledger.get_idempotent
+    calls: list[str] = []
+
+    def not_yet_committed(self: Ledger, scope: Any, key: str) -> Any:
+        calls.append(key)
+        return None if len(calls) == 1 else looked_up(self, scope, key)
+
+    monkeypatch.setattr(Ledger, "get_idempotent", not_yet_committed)
+    with statements(pg) as seen:
+        second = pg.post("/v1/subscriptions/sub1/operations", json=body, headers=headers)
+    assert ok(second) == first and second.headers.get("Idempotent-Replayed") == "true"
+    assert calls == ["race-1", "race-1"]  # before the use case, and after DuplicateKey
+    assert {name for name, _, _ in seen} == {"loop"} and all(g for _, _, g in seen)
+    monkeypatch.undo()
+    changed = {"type": "change_resources", "resources": {"seats": 13}, "preview": True}
+    reused = pg.post("/v1/subscriptions/sub1/operations", json=changed, headers=headers)
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert _checked_out(pg) == [0, 0]
