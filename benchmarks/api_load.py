@@ -236,6 +236,9 @@ def bench(db: str, args: argparse.Namespace, port: int) -> None:
             client = "wrk" if shutil.which("wrk") else "httpx"
             print(f"  saturation (16 connections, {client}): healthz {floor:.0f}/s, "
                   f"GET {get:.0f}/s, ratio {ratio}")
+            if client == "httpx":
+                print("  (no wrk: a Python client tops out near the server's own rate, so this "
+                      "ratio measures the client; `apt-get install wrk` for the goal's figure)")
         finally:
             proc.terminate()
             try:
