@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 from sqlalchemy.util.concurrency import in_greenlet
 
+from prorata.adapters.db.ledger import Ledger
 from tests.e2e.lifecycle import buy, ok, op, seats_plan, setup
 
 pytestmark = pytest.mark.postgres
@@ -142,7 +143,6 @@ def test_a_key_stored_first_by_a_concurrent_request_is_replayed_on_the_loop(
     # SPEC S12: two requests with one key at once. The second looked the key up before the
     # first committed, so it runs the use case too; storing the key then meets the first's
     # record (DuplicateKey), and it answers that record, looked up again on the loop.
-    from prorata.adapters.db.ledger import Ledger
     buy(pg, "basic", 10)
     body = {"type": "change_resources", "resources": {"seats": 12}, "preview": True}
     headers = {"Idempotency-Key": "race-1"}
