@@ -5,7 +5,8 @@
   `UnitOfWork` contract that both implementations must keep alike.
 
 Each backend is created and migrated once per session; every test gets it emptied (truncate,
-not re-migrate). PRORATA_SKIP_POSTGRES=1 runs on SQLite only."""
+not re-migrate), and brought back to the newest revision after
+a test that left it older. PRORATA_SKIP_POSTGRES=1 runs on SQLite only."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from prorata.adapters.db import Database
-from tests.dbfixtures import MigratedDatabases, truncate_all
+from tests.dbfixtures import MigratedDatabases, back_to_head, truncate_all
 from tests.fakes import FakeDatabase
 
 PG = pytest.param("postgres", marks=pytest.mark.postgres)
@@ -33,9 +34,12 @@ def migrated_database(request: pytest.FixtureRequest, backends: MigratedDatabase
 
 
 @pytest.fixture
-def database(migrated_database: Database) -> Database:
+def database(migrated_database: Database) -> Iterator[Database]:
     truncate_all(migrated_database.engine)
-    return migrated_database
+    yield migrated_database
+    # A migration test that fails between its downgrade and its upgrade would leave the
+    # session's shared database at an old revision, and every later test would fail for it.
+    back_to_head(migrated_database)
 
 
 @pytest.fixture(params=["sqlite", PG, "fake"])

@@ -203,3 +203,18 @@ def test_0018_drops_the_ledgers_foreign_keys_keeping_every_row(database: Databas
     database.migrate()
     assert _ledger_foreign_keys(database) == set() and counts() == (1, 1, 1)
     assert _diff(database) == [] and ledger_breaks(database.engine) == []
+
+
+def test_a_database_left_at_an_old_revision_is_brought_back_to_the_newest(
+        database: Database) -> None:
+    """What the `database` fixture does after every test, so that a migration test failing
+    between its downgrade and its upgrade does not fail every later test with it."""
+    from tests.dbfixtures import back_to_head, truncate_all
+
+    database.downgrade("0016")
+    assert not database.at_head()
+    back_to_head(database)
+    assert database.at_head() and _diff(database) == []
+    truncate_all(database.engine)  # the tables of the newest revision, reflected again
+    back_to_head(database)  # at the newest revision: nothing to do
+    assert database.at_head()
