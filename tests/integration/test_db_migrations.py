@@ -133,6 +133,34 @@ def test_sqlite_durability_is_full_for_requests_and_normal_for_batches(tmp_path)
     db.dispose()
 
 
+def test_postgres_batches_commit_without_waiting_for_the_flush_and_requests_wait(
+        database: Database) -> None:
+    """PostgreSQL's counterpart of the test above: `synchronous_commit` is off in every
+    transaction of a batch's unit of work (the first and the ones begun after each commit),
+    and on for any other write, on the same pooled connection too."""
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+    def setting(uow: object) -> str:
+        return str(uow.connection.exec_driver_sql(  # type: ignore[attr-defined]
+            "SHOW synchronous_commit").scalar())
+
+    db = Database(database.url)  # a pool of its own: one connection, taken again and again
+    try:
+        with db.uow() as uow:
+            assert setting(uow) == "on"
+        with db.uow(batch=True) as uow:
+            assert setting(uow) == "off"
+            uow.commit()
+            assert setting(uow) == "off"  # the transaction begun after the commit
+            pid = uow.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with db.uow() as uow:  # the same connection, back from the pool
+            assert uow.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid
+            assert setting(uow) == "on"
+    finally:
+        db.dispose()
+
+
 def test_0009_downgrades_to_0005_and_back_keeping_payments(database: Database) -> None:
     """Money (0009) comes off and goes on again; payments made before it get their order
     number in the order they were made."""
