@@ -5,8 +5,8 @@
   `UnitOfWork` contract that both implementations must keep alike.
 
 Each backend is created and migrated once per session; every test gets it emptied (truncate,
-not re-migrate), and brought back to the newest revision after
-a test that left it older. PRORATA_SKIP_POSTGRES=1 runs on SQLite only."""
+not re-migrate), and it is brought back to the newest revision after a test that left it
+older. PRORATA_SKIP_POSTGRES=1 runs on SQLite only."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from prorata.adapters.db import Database, default_url, normalize_url
 from prorata.adapters.db.schema import metadata
+from tests.dbfixtures import back_to_head, truncate_all
 
 
 def _diff(db: Database) -> list[object]:
@@ -237,8 +238,6 @@ def test_a_database_left_at_an_old_revision_is_brought_back_to_the_newest(
         database: Database) -> None:
     """What the `database` fixture does after every test, so that a migration test failing
     between its downgrade and its upgrade does not fail every later test with it."""
-    from tests.dbfixtures import back_to_head, truncate_all
-
     database.downgrade("0016")
     assert not database.at_head()
     back_to_head(database)
