@@ -122,16 +122,6 @@ def _tables(engine: Engine) -> list[str]:
     return _TABLE_ORDER[key]
 
 
-def back_to_head(db: Database) -> None:
-    """Upgrades `db` to the newest revision if a test left it older (a migration test that
-    failed after its downgrade); a database at the newest revision costs one query. Its
-    tables are reflected again by the next `truncate_all`."""
-    if db.at_head():
-        return
-    db.migrate()
-    _TABLE_ORDER.pop(db.engine.url.render_as_string(hide_password=False), None)
-
-
 def truncate_all(engine: Engine) -> None:
     """Empties every table, keeping the schema, and the plan caches of this process: a plan
     made again restarts at version 0 (adapters/db/plan_cache.py)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,7 +14,7 @@ from sqlalchemy import inspect, text
 
 from prorata.adapters.db import Database, default_url, normalize_url
 from prorata.adapters.db.schema import metadata
-from tests.dbfixtures import back_to_head, truncate_all
+from tests.dbfixtures import truncate_all
 
 
 def _diff(db: Database) -> list[object]:
@@ -142,9 +143,8 @@ def test_postgres_batches_commit_without_waiting_for_the_flush_and_requests_wait
     if database.dialect != "postgresql":
         pytest.skip("PostgreSQL only")
 
-    def setting(uow: object) -> str:
-        return str(uow.connection.exec_driver_sql(  # type: ignore[attr-defined]
-            "SHOW synchronous_commit").scalar())
+    def setting(uow: Any) -> str:
+        return str(uow.connection.exec_driver_sql("SHOW synchronous_commit").scalar())
 
     db = Database(database.url)  # a pool of its own: one connection, taken again and again
     try:
@@ -187,7 +187,7 @@ def test_0009_downgrades_to_0005_and_back_keeping_payments(database: Database) -
         assert [p.id for p in uow.list_payments("acme", 10, None).items] == ["p1", "p2", "p3"]
 
 
-def _ledger_foreign_keys(database: Database) -> set[str]:
+def _ledger_foreign_keys(database: Database) -> set[str | None]:
     # New connections: SQLite's PRAGMA foreign_key_list answers from a connection's schema
     # as last loaded, which a migration on another connection does not refresh.
     database.engine.dispose()
@@ -240,8 +240,8 @@ def test_a_database_left_at_an_old_revision_is_brought_back_to_the_newest(
     between its downgrade and its upgrade does not fail every later test with it."""
     database.downgrade("0016")
     assert not database.at_head()
-    back_to_head(database)
+    database.migrate()
     assert database.at_head() and _diff(database) == []
-    truncate_all(database.engine)  # the tables of the newest revision, reflected again
-    back_to_head(database)  # at the newest revision: nothing to do
+    truncate_all(database.engine)  # the table order it keeps is the newest revision's again
+    database.migrate()  # at the newest revision: nothing to do
     assert database.at_head()
