@@ -5,9 +5,7 @@ run again."""
 
 from __future__ import annotations
 
-import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from prorata.adapters.db import Database
 from tests.dbfixtures import _admin_engine, create_pg_database, drop_pg_database
+from tests.loops import run_in_a_fresh_loop
 
 pytestmark = pytest.mark.postgres
 
@@ -51,13 +50,6 @@ def _count(name: str) -> int:
         engine.dispose()
 
 
-def _run(main: Any) -> Any:
-    """asyncio.run in a thread of its own: an earlier test may leave a loop running in the
-    main thread (tests/unit/test_api_threads.py does the same)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main).result(30)
-
-
 def _select_one(database: Database) -> int:
     with database.loop_engine().connect() as conn:
         return int(conn.execute(text("SELECT 1")).scalar_one())
@@ -65,12 +57,12 @@ def _select_one(database: Database) -> int:
 
 def test_dispose_closes_the_loop_engines_connections(fresh: Any) -> None:
     name, database = fresh
-    assert _run(database.read_on_loop(_select_one, database)) == 1
+    assert run_in_a_fresh_loop(database.read_on_loop(_select_one, database)) == 1
     assert _sessions(name) == 1  # pooled, kept open between requests
     database.dispose()
     assert _sessions(name, settle=True) == 0
     # made again on the next use
-    assert _run(database.read_on_loop(_select_one, database)) == 1
+    assert run_in_a_fresh_loop(database.read_on_loop(_select_one, database)) == 1
 
 
 def test_dispose_inside_a_running_loop_closes_them_too(fresh: Any) -> None:
@@ -80,7 +72,7 @@ def test_dispose_inside_a_running_loop_closes_them_too(fresh: Any) -> None:
         assert await database.read_on_loop(_select_one, database) == 1
         database.dispose()
 
-    _run(main())
+    run_in_a_fresh_loop(main())
     assert _sessions(name, settle=True) == 0
 
 
@@ -94,5 +86,5 @@ def test_only_a_dead_connection_makes_a_read_run_again(fresh: Any) -> None:
             conn.execute(text("SELECT no_such_column"))
 
     with pytest.raises(DBAPIError):
-        _run(database.read_on_loop(bad_sql))
+        run_in_a_fresh_loop(database.read_on_loop(bad_sql))
     assert len(calls) == 1

@@ -5,10 +5,10 @@ for a connection; /healthz is never queued."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Any
 
 from prorata.api.admission import Admission, admission_limit
+from tests.loops import run_in_a_fresh_loop
 
 
 def test_at_most_limit_requests_inside_and_healthz_never_waits() -> None:
@@ -35,21 +35,7 @@ def test_at_most_limit_requests_inside_and_healthz_never_waits() -> None:
         release.set()
         await asyncio.gather(*tasks)
 
-    # In a thread of its own: an earlier test in this worker (Playwright's sync API) may leave
-    # an event loop running in the main thread, where asyncio.run() refuses to start.
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(main())
-        except BaseException as exc:  # noqa: BLE001 - re-raised below in the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(10)
-    if failure:
-        raise failure[0]
+    run_in_a_fresh_loop(main(), timeout=10)
     assert peak == 3  # two requests and the health check, never more
     assert order[:2] == ["/v1/x0", "/v1/x1"] and order[3:] == ["/v1/x2", "/v1/x3", "/v1/x4"]
 

@@ -5,7 +5,6 @@ read answered by `answer` carries the same JSON FastAPI would have made of the d
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import threading
@@ -25,6 +24,7 @@ from prorata.api import deps
 from prorata.api.deps import answer, point_read
 from prorata.domain.errors import Unauthenticated
 from prorata.services.ports import Scope
+from tests.loops import run_in_a_fresh_loop
 
 
 def _request(dialect: str, key: str | None = None) -> Any:
@@ -57,12 +57,8 @@ def _threads(dialect: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int, i
         assert response.body == b"acme:s1"
         return threading.get_ident()
 
-    result: list[int] = []
-    # A thread of its own: an earlier test may leave a loop running in the main thread.
-    thread = threading.Thread(target=lambda: result.append(asyncio.run(main())))
-    thread.start()
-    thread.join(10)
-    return result[0], looked_up_in[0], ran_in[0]  # type: ignore[return-value]
+    loop_thread = run_in_a_fresh_loop(main(), timeout=10)
+    return loop_thread, looked_up_in[0], ran_in[0]  # type: ignore[return-value]
 
 
 def test_a_point_read_never_leaves_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +100,7 @@ def test_a_point_read_without_a_credential_is_unauthenticated() -> None:
         raise AssertionError("never reached")
 
     with pytest.raises(Unauthenticated):
-        asyncio.run(handler(request=_request("sqlite"), plan_id="p"))
+        run_in_a_fresh_loop(handler(request=_request("sqlite"), plan_id="p"))
 
 
 def test_answer_encodes_like_fastapi(monkeypatch: pytest.MonkeyPatch) -> None:
