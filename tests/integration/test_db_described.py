@@ -14,7 +14,7 @@ from psycopg import _column
 from prorata.adapters.db import Database, described
 from prorata.services.ports import OPERATOR
 from tests.dbfixtures import create_pg_database, drop_pg_database, sample_subscription, seed_catalog
-from tests.integration.test_db_loop_engine import _run
+from tests.loops import run_in_a_fresh_loop
 
 pytestmark = pytest.mark.postgres
 
@@ -114,7 +114,7 @@ def test_the_async_cursor_too(pg: tuple[str, str], built: list[int]) -> None:
                 out.append(cur.description)
             return out
 
-    first, second = _run(main())  # a loop of its own (an earlier test may leave one running)
+    first, second = run_in_a_fresh_loop(main())
     assert _names(first) == ["a", "b"] and second is first and built[0] == 2
 
 
@@ -135,7 +135,7 @@ def test_both_engines_read_a_subscription_without_describing_it_again(
         counts = []
         for on_loop in (False, False, True, True):
             before = built[0]
-            sub = _run(database.read_on_loop(read, True)) if on_loop else read(False)
+            sub = run_in_a_fresh_loop(database.read_on_loop(read, True)) if on_loop else read(False)
             assert sub is not None and sub.id == "s1"
             counts.append(built[0] - before)
         assert counts[0] > 20 and counts[1] == 0  # the joined row: ~54 columns, once

@@ -14,6 +14,7 @@ from prorata.adapters.db import Database
 from prorata.adapters.db.schema import products
 from prorata.adapters.db.session import _autocommit_reads
 from tests.dbfixtures import seed_catalog
+from tests.loops import run_in_a_fresh_loop
 
 
 def _in_transaction(uow: Any) -> bool:
@@ -67,9 +68,7 @@ def test_a_stricter_server_default_keeps_its_snapshot(database: Database,
 # back on every return (issue 13, round 9): the same reads, without that work.
 
 def _on_loop(database: Database, work: Any) -> Any:
-    from tests.integration.test_db_loop_engine import _run
-
-    return _run(database.read_on_loop(work))
+    return run_in_a_fresh_loop(database.read_on_loop(work))
 
 
 def _level(uow: Any) -> tuple[bool, bool]:
