@@ -78,73 +78,52 @@ CREATE INDEX folded_cust_seq ON folded (customer_id, seq);
 CREATE INDEX folded_day_cust ON folded (created_on, customer_id);
 """
 
-VIEW = {
-    "sqlite": """CREATE VIEW lines_v AS
-      SELECT id, seq, 0 AS pos, customer_id, subscription_id, operation_id, kind, resource,
-             description, quantity, unit_price, amount, created_on FROM stored
-      UNION ALL
-      SELECT f.id || '.' || j.key, f.seq, j.key, f.customer_id, f.subscription_id, f.id,
-             j.value ->> 'kind', j.value ->> 'resource', j.value ->> 'description',
-             j.value ->> 'quantity', j.value ->> 'unit_price', j.value ->> 'amount', f.created_on
-      FROM folded f JOIN templates t ON t.id = f.template_id, json_each(t.lines) j""",
-    "postgres": """CREATE VIEW lines_v AS
-      SELECT id, seq, 0::bigint AS pos, customer_id, subscription_id, operation_id, kind,
-             resource, description, quantity, unit_price, amount, created_on FROM stored
-      UNION ALL
-      SELECT f.id || '.' || (j.pos - 1), f.seq, j.pos - 1, f.customer_id, f.subscription_id,
-             f.id, j.v ->> 'kind', j.v ->> 'resource', j.v ->> 'description',
-             (j.v ->> 'quantity')::int, (j.v ->> 'unit_price')::numeric,
-             (j.v ->> 'amount')::numeric, f.created_on
-      FROM folded f JOIN templates t ON t.id = f.template_id,
-           jsonb_array_elements(t.lines::jsonb) WITH ORDINALITY AS j(v, pos)""",
-}
-
-QUERIES = {
-    "first page of a customer (50)":
-        "SELECT * FROM lines_v WHERE customer_id = {p} ORDER BY seq, pos LIMIT 50",
-    "a later page (keyset)":
-        "SELECT * FROM lines_v WHERE customer_id = {p} AND seq > {p} ORDER BY seq, pos LIMIT 50",
-    "customers with lines on a day":
-        "SELECT DISTINCT customer_id FROM lines_v WHERE created_on = {p}",
-    "a customer's lines of a day":
-        "SELECT * FROM lines_v WHERE created_on = {p} AND customer_id = {p} ORDER BY seq, pos",
-    # The same two reads with the work pushed into each table: a page takes at most 50 of
-    # each kind by the index, then expands only those; the issuer's customers never expand.
-    "first page, limited per table":
-        "SELECT * FROM ({stored_page}) s UNION ALL {folded_page} ORDER BY seq, pos LIMIT 50",
-    "today's page (stored lines only)": "{stored_page}",
-    "customers of a day, per table":
-        "SELECT customer_id FROM stored WHERE created_on = {p} UNION "
-        "SELECT customer_id FROM folded WHERE created_on = {p}",
-}
-
-STORED_PAGE = ("SELECT id, seq, 0 AS pos, customer_id, subscription_id, operation_id, kind, "
-               "resource, description, quantity, unit_price, amount, created_on FROM stored "
-               "WHERE customer_id = {p} ORDER BY seq LIMIT 50")
-FOLDED_PAGE = {
+# A stored line's columns, and a folded operation's lines expanded from its template as the
+# same columns, per dialect; `{folded}` is the table or a subquery of it.
+STORED = ("SELECT id, seq, CAST(0 AS BIGINT) AS pos, customer_id, subscription_id, operation_id,"
+          " kind, resource, description, quantity, unit_price, amount, created_on FROM stored")
+EXPANDED = {
     "sqlite": "SELECT f.id || '.' || j.key, f.seq, j.key, f.customer_id, f.subscription_id, "
               "f.id, j.value ->> 'kind', j.value ->> 'resource', j.value ->> 'description', "
               "j.value ->> 'quantity', j.value ->> 'unit_price', j.value ->> 'amount', "
-              "f.created_on FROM (SELECT * FROM folded WHERE customer_id = {p} ORDER BY seq "
-              "LIMIT 50) f JOIN templates t ON t.id = f.template_id, json_each(t.lines) j",
+              "f.created_on FROM {folded} f JOIN templates t ON t.id = f.template_id, "
+              "json_each(t.lines) j",
     "postgres": "SELECT f.id || '.' || (j.pos - 1), f.seq, j.pos - 1, f.customer_id, "
                 "f.subscription_id, f.id, j.v ->> 'kind', j.v ->> 'resource', "
                 "j.v ->> 'description', (j.v ->> 'quantity')::int, "
                 "(j.v ->> 'unit_price')::numeric, (j.v ->> 'amount')::numeric, f.created_on "
-                "FROM (SELECT * FROM folded WHERE customer_id = {p} ORDER BY seq LIMIT 50) f "
-                "JOIN templates t ON t.id = f.template_id, "
+                "FROM {folded} f JOIN templates t ON t.id = f.template_id, "
                 "jsonb_array_elements(t.lines::jsonb) WITH ORDINALITY AS j(v, pos)",
 }
+PAGE = "WHERE customer_id = {p} ORDER BY seq LIMIT 50"  # {p}: the dialect's placeholder
 
 
-def _args(name: str, day: str, after: int) -> tuple[Any, ...]:
-    return {"first page of a customer (50)": ("c00042",),
-            "a later page (keyset)": ("c00042", after),
-            "customers with lines on a day": (day,),
-            "a customer's lines of a day": (day, "c00042"),
-            "first page, limited per table": ("c00042", "c00042"),
-            "customers of a day, per table": (day, day),
-            "today's page (stored lines only)": ("c00042",)}[name]
+def _queries(db: str, day: str, after: int) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """Each read: its SQL (placeholders `{p}`) and its parameters. Through the view first,
+    then with the limit or the filter pushed into each table."""
+    c = "c00042"
+    paged = EXPANDED[db].format(folded=f"(SELECT * FROM folded {PAGE})")
+    return {
+        "first page of a customer (50)":
+            ("SELECT * FROM lines_v WHERE customer_id = {p} ORDER BY seq, pos LIMIT 50", (c,)),
+        "a later page (keyset)":
+            ("SELECT * FROM lines_v WHERE customer_id = {p} AND seq > {p} "
+             "ORDER BY seq, pos LIMIT 50", (c, after)),
+        "customers with lines on a day":
+            ("SELECT DISTINCT customer_id FROM lines_v WHERE created_on = {p}", (day,)),
+        "a customer's lines of a day":
+            ("SELECT * FROM lines_v WHERE created_on = {p} AND customer_id = {p} "
+             "ORDER BY seq, pos", (day, c)),
+        # A page takes at most 50 of each table by its index, then expands only those.
+        "first page, limited per table":
+            (f"SELECT * FROM ({STORED} {PAGE}) s UNION ALL {paged} ORDER BY seq, pos LIMIT 50",
+             (c, c)),
+        "today's page (stored lines only)": (f"{STORED} {PAGE}", (c,)),
+        # The issuer's customers never need the lines expanded.
+        "customers of a day, per table":
+            ("SELECT customer_id FROM stored WHERE created_on = {p} UNION "
+             "SELECT customer_id FROM folded WHERE created_on = {p}", (day, day)),
+    }
 
 
 def run(db: str, ops: int, folder: Path, plans: bool) -> None:
@@ -175,25 +154,21 @@ def _measure(db: str, conn: Any, ph: str, date_type: str, folded: list[tuple[Any
     for statement in SCHEMA.format(date=date_type).split(";"):
         if statement.strip():
             conn.execute(statement)
-    conn.execute(VIEW[db])
+    conn.execute(f"CREATE VIEW lines_v AS {STORED} UNION ALL "
+                 + EXPANDED[db].format(folded="folded"))
     cur = conn.cursor()
     cur.executemany(f"INSERT INTO templates VALUES ({ph}, {ph})", _templates())
     cur.executemany(f"INSERT INTO folded VALUES ({', '.join([ph] * 6)})", folded)
     cur.executemany(f"INSERT INTO stored VALUES ({', '.join([ph] * 12)})", stored)
-    if db == "sqlite":
-        conn.commit()
-        conn.execute("ANALYZE")
-    else:
-        conn.execute("ANALYZE")
+    conn.commit()  # psycopg's autocommit connection: nothing to do
+    conn.execute("ANALYZE")
     day = (date(2025, 9, 1) + timedelta(days=DAYS // 2)).isoformat()
     mine = [r[1] for r in folded if r[2] == "c00042"]
     after = mine[len(mine) // 2]
     print(f"{db}: {len(folded):,} folded operations (2 lines each), {len(stored):,} stored "
           f"lines, {CUSTOMERS} customers, {DAYS} days; c00042 has {2 * len(mine):,} lines")
-    for name, sql in QUERIES.items():
-        text = sql.format(stored_page=STORED_PAGE, folded_page=FOLDED_PAGE[db],
-                          p="{p}").replace("{p}", ph)
-        args = _args(name, day, after)
+    for name, (sql, args) in _queries(db, day, after).items():
+        text = sql.replace("{p}", ph)
         times, count = [], 0
         for _ in range(7):
             started = time.perf_counter()
