@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from prorata.adapters.db.schema import charge_lines, payments
+from prorata.adapters.db import line_reads
+from prorata.adapters.db.schema import payments
 from prorata.domain.model import Customer
 
 
@@ -22,11 +23,8 @@ def load_balances(conn: Any, customers: dict[str, Customer]) -> dict[str, Decima
                                   .where(payments.c.customer_id.in_(limited))
                                   .group_by(payments.c.customer_id)):
         out[cid] += Decimal(paid or 0)
-    for cid, charged in conn.execute(
-            select(charge_lines.c.customer_id, func.sum(charge_lines.c.amount))
-            .where(charge_lines.c.customer_id.in_(limited))
-            .group_by(charge_lines.c.customer_id)):
-        out[cid] -= Decimal(charged or 0)
+    for cid, charged in line_reads.charged_by_customer(conn, limited).items():
+        out[cid] -= charged
     return out
 
 

@@ -1,9 +1,8 @@
 """The invoice half of the money port (SPEC B2, B5); see services/money_port.py for the
 contract. Split from uow.py only to keep files short.
 
-A line is found for its document through the day it was created (`charge_lines.created_on`,
-indexed with the customer) and is on a document once its row exists in `invoice_lines`, whose
-primary key is the line: the database itself refuses a line on two documents."""
+What the issuer reads of the lines (a day's lines no document holds yet) is in
+line_reads.py, with every other read of them."""
 
 from __future__ import annotations
 
@@ -11,13 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 
-from prorata.adapters.db import mapping as m
+from prorata.adapters.db import line_reads
 from prorata.adapters.db.bulk import Codec, json_text, units
 from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.schema import (
-    charge_lines,
     customers,
     invoice_counter,
     invoice_lines,
@@ -43,10 +41,6 @@ def _row_to_invoice(row: Any) -> Invoice:
                    currency=row.currency, total=row.total, parties=dict(row.parties or {}))
 
 
-def _not_invoiced() -> Any:
-    return ~exists().where(invoice_lines.c.line_id == charge_lines.c.id)
-
-
 class InvoiceStore(Session):
     def lock_invoice_counter(self) -> int:
         """PostgreSQL: the row lock of FOR UPDATE; SQLite ignores FOR UPDATE but every writing
@@ -64,28 +58,13 @@ class InvoiceStore(Session):
                                 .values(last_sequence=last_sequence))
 
     def uninvoiced_customers(self, day: date) -> list[str]:
-        query = (select(charge_lines.c.customer_id).distinct()
-                 .where(charge_lines.c.created_on == day, _not_invoiced())
-                 .order_by(charge_lines.c.customer_id))
-        return list(self.connection.execute(query).scalars())
+        return line_reads.uninvoiced_customers(self.connection, day)
 
     def uninvoiced_lines(self, day: date, after: str | None, upto: str | None) -> list[LineRef]:
-        c = charge_lines.c
-        query = (select(c.id, c.customer_id, c.currency, c.amount)
-                 .where(c.created_on == day, _not_invoiced())
-                 .order_by(c.customer_id, c.seq, c.id))
-        if after is not None:
-            query = query.where(c.customer_id > after)
-        if upto is not None:
-            query = query.where(c.customer_id <= upto)
-        return [LineRef(r.id, r.customer_id, r.currency, r.amount)
-                for r in self.connection.execute(query)]
+        return line_reads.uninvoiced(self.connection, day, after, upto)
 
     def unissued_days(self, since: date, until: date) -> list[date]:
-        written: dict[date, int] = dict(self.connection.execute(
-            select(charge_lines.c.created_on, func.count())
-            .where(charge_lines.c.created_on.between(since, until))
-            .group_by(charge_lines.c.created_on)).all())
+        written = line_reads.written_per_day(self.connection, since, until)
         issued: dict[date, Any] = dict(self.connection.execute(
             select(invoices.c.service_date, func.sum(invoices.c.line_count))
             .where(invoices.c.service_date.between(since, until))
@@ -149,12 +128,7 @@ class InvoiceStore(Session):
         return Page([_row_to_invoice(r) for r in rows[:limit]], len(rows) > limit)
 
     def invoice_lines(self, invoice_id: str) -> list[ChargeLine]:
-        rows = self.connection.execute(
-            select(charge_lines)
-            .join(invoice_lines, invoice_lines.c.line_id == charge_lines.c.id)
-            .where(invoice_lines.c.invoice_id == invoice_id)
-            .order_by(charge_lines.c.seq, charge_lines.c.id)).all()
-        return [m.row_to_line(r) for r in rows]
+        return line_reads.of_invoice(self.connection, invoice_id)
 
     def owed_before(self, customer_id: str, sequence: int) -> Decimal:
         owed = self.connection.execute(

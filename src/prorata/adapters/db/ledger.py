@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from prorata.adapters.db import line_reads
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db import prepared as q
 from prorata.adapters.db.schema import (
     charge_lines,
     events,
@@ -65,24 +65,15 @@ class Ledger(Session):
 
     def list_lines(self, customer_id: str, limit: int, starting_after: str | None) -> Page:
         """Oldest first, in the order written."""
-        owner = charge_lines.c.customer_id == customer_id
-        return self._page(select(charge_lines).where(owner), charge_lines, owner,
-                          starting_after, limit, newest_first=False, convert=m.row_to_line)
+        query, table, owner = line_reads.of_customer(customer_id)
+        return self._page(query, table, owner, starting_after, limit, newest_first=False,
+                          convert=m.row_to_line)
 
     def lines_for_operation(self, op_id: str) -> list[ChargeLine]:
-        rows = self.connection.execute(
-            select(charge_lines).where(charge_lines.c.operation_id == op_id)
-            .order_by(charge_lines.c.seq, charge_lines.c.id)).all()
-        return [m.row_to_line(r) for r in rows]
+        return line_reads.of_operations(self.connection, [op_id])[op_id]
 
     def net_charged(self, sub_id: str, since: date | None) -> Decimal:
-        """What the subscription was charged net, for refund caps. Lines without a service
-        period (one-time fees) belong to no period, so they count only when `since` is None."""
-        if since is None:
-            found = self.connection.execute(q.NET_CHARGED, {"sub": sub_id})
-        else:
-            found = self.connection.execute(q.NET_CHARGED_SINCE, {"sub": sub_id, "since": since})
-        return Decimal(found.scalar_one())
+        return line_reads.net_charged(self.connection, sub_id, since)
 
     # --- events (R2, R3): the outbox -------------------------------------------------------
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
+from prorata.adapters.db import line_reads
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db.schema import (
     api_keys,
-    charge_lines,
     customers,
     operations,
     plans,
@@ -103,14 +103,7 @@ class ListQueries(Session):
                    and_(kind == "customer", party.in_(self._customers_under(scope.party))))
 
     def lines_for_operations(self, op_ids: list[str]) -> dict[str, list[ChargeLine]]:
-        out: dict[str, list[ChargeLine]] = {op_id: [] for op_id in op_ids}
-        for part in chunks(sorted(set(op_ids))):
-            rows = self.connection.execute(
-                select(charge_lines).where(charge_lines.c.operation_id.in_(part))
-                .order_by(charge_lines.c.seq, charge_lines.c.id)).all()
-            for row in rows:
-                out[row.operation_id].append(m.row_to_line(row))
-        return out
+        return line_reads.of_operations(self.connection, op_ids)
 
     def currencies(self, customer_ids: list[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -192,17 +185,8 @@ class ListQueries(Session):
         return _Listing(q, o.seq, o.id, True, lambda r: (m.row_to_operation(r), r.customer_id))
 
     def _charge_lines(self, scope: Scope, f: dict[str, Any]) -> _Listing:
-        c = charge_lines.c
-        q = select(charge_lines).where(self._customer_scope(scope, c.customer_id))
-        for name, column in (("customer", c.customer_id), ("subscription", c.subscription_id),
-                             ("kind", c.kind)):
-            if name in f:
-                q = q.where(column == f[name])
-        if "created_from" in f:
-            q = q.where(c.created_on >= f["created_from"])
-        if "created_to" in f:
-            q = q.where(c.created_on <= f["created_to"])
-        return _Listing(q, c.seq, c.id, False, m.row_to_line)
+        q, key, ident = line_reads.listing(lambda column: self._customer_scope(scope, column), f)
+        return _Listing(q, key, ident, False, m.row_to_line)
 
     def _owned(self, table: Any, scope: Scope, f: dict[str, Any]) -> _Listing:
         q = select(table).where(self._owner_scope(scope, table))

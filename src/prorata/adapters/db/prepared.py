@@ -12,11 +12,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, func, literal, null, select, union_all, update
+from sqlalchemy import String, and_, bindparam, case, literal, null, select, union_all, update
 
 from prorata.adapters.db.schema import (
     api_keys,
-    charge_lines,
     customers,
     plans,
     products,
@@ -123,11 +122,6 @@ def customer(kind: str, dialect: str) -> Any:
 
 PRODUCT = select(products).where(products.c.id == bindparam("id"))
 
-_NET = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
-    charge_lines.c.subscription_id == bindparam("sub"))
-NET_CHARGED = _NET
-NET_CHARGED_SINCE = _NET.where(charge_lines.c.period_start >= bindparam("since"))
-"""What a subscription was charged net, in all or from a date (Ledger.net_charged)."""
 
 
 @cache

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Engine, and_, false, func, or_, select, update
 
+from prorata.adapters.db import line_reads
 from prorata.adapters.db import mapping as m
 from prorata.adapters.db import prepared as q
 from prorata.adapters.db.access import Access
@@ -20,7 +21,6 @@ from prorata.adapters.db.notify import NotifyRecords
 from prorata.adapters.db.payments import PaymentStore
 from prorata.adapters.db.plan_cache import PlanCache
 from prorata.adapters.db.schema import (
-    charge_lines,
     customers,
     operations,
     payments,
@@ -176,9 +176,7 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         """B1: payments minus lines, summed by the database on the scaled integers (exact)."""
         paid = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
             payments.c.customer_id == customer_id).scalar_subquery()
-        charged = select(func.coalesce(func.sum(charge_lines.c.amount), 0)).where(
-            charge_lines.c.customer_id == customer_id).scalar_subquery()
-        row = self.connection.execute(select(paid, charged)).one()
+        row = self.connection.execute(select(paid, line_reads.charged_total(customer_id))).one()
         return Decimal(row[0]) - Decimal(row[1])
 
     # --- catalog ---------------------------------------------------------------------------
