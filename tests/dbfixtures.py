@@ -137,8 +137,16 @@ def truncate_all(engine: Engine) -> None:
 
 # What the ledger's foreign keys checked before migration 0018, and more: each charge line's
 # customer, subscription and operation exist and agree (the line's subscription is its
-# operation's, its customer the subscription's), and so do each operation's.
+# operation's, its customer the subscription's), and so do each operation's. Since 0019, what
+# no foreign key can check: a folded operation's template exists and its lines are numbered,
+# and each invoiced line is a stored line or a folded one, `<operation id>.<1..line_count>`
+# (`folded` expands them all: the checks above read every line anyway).
 _LEDGER_BREAKS = """
+WITH RECURSIVE folded (id, op, n, line_count) AS (
+  SELECT o.id || '.1', o.id, 1, t.line_count FROM operations o
+    JOIN line_templates t ON t.id = o.template_id WHERE t.line_count > 0
+  UNION ALL
+  SELECT op || '.' || (n + 1), op, n + 1, line_count FROM folded WHERE n < line_count)
 SELECT 'line ' || l.id || ': customer ' || l.customer_id FROM charge_lines l
  WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = l.customer_id)
 UNION ALL
@@ -154,6 +162,17 @@ UNION ALL
 SELECT 'operation ' || o.id || ': subscription ' || o.subscription_id FROM operations o
  LEFT JOIN subscriptions s ON s.id = o.subscription_id
  WHERE s.id IS NULL OR o.customer_id IS NULL OR o.customer_id <> s.customer_id
+UNION ALL
+SELECT 'operation ' || o.id || ': template ' || o.template_id FROM operations o
+ WHERE o.template_id IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM line_templates t WHERE t.id = o.template_id)
+UNION ALL
+SELECT 'operation ' || o.id || ': line_seq NULL' FROM operations o
+ WHERE o.template_id IS NOT NULL AND o.line_seq IS NULL
+UNION ALL
+SELECT 'invoice ' || i.invoice_id || ': line ' || i.line_id FROM invoice_lines i
+ WHERE NOT EXISTS (SELECT 1 FROM charge_lines l WHERE l.id = i.line_id)
+   AND NOT EXISTS (SELECT 1 FROM folded f WHERE f.id = i.line_id)
 """
 
 
@@ -164,6 +183,21 @@ def ledger_breaks(engine: Engine) -> list[str]:
 
 
 # --- sample records: small, valid, for tests that need rows to exist --------------------------
+
+def every_line(database: Database) -> list[Any]:
+    """Every charge line, stored or folded into its operation, in the ledger's order, read
+    as the product reads them (adapters/db/line_reads.py): what a test counts or sums."""
+    from prorata.adapters.db import line_reads
+
+    out: list[Any] = []
+    with database.uow(read_only=True) as uow:
+        while True:
+            after = out[-1].id if out else None
+            page = line_reads.page(uow.connection, line_reads.LineFilter(), 500, after)
+            out += page.items
+            if not page.has_more:
+                return out
+
 
 def sample_plan(plan_id: str = "m365-basic", product: str = "m365", **changes: Any) -> Plan:
     plan = Plan(

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
 from prorata.adapters.db import Database
 from prorata.domain.errors import InvalidInput
@@ -194,3 +195,36 @@ def test_a_dangling_line_is_found(any_db: Db) -> None:
             return
         uow.commit()
     assert [b.split(": ")[1] for b in ledger_breaks(any_db.engine)] == ["operation ghost-op"]
+
+
+def test_a_broken_fold_or_invoiced_line_is_found(database: Database) -> None:
+    """No foreign key can check a folded line since 0019 (it has no row): `ledger_breaks` names
+    a folded operation without its template or its line number, and an invoiced line that is
+    neither stored nor a position of a folded operation's template."""
+    seeded(database)
+    with database.uow() as uow:
+        stored = line("1", operation="op1", customer="acme", id="l1")
+        uow.add_lines([stored])
+        for op_id in ("fold", "no-template", "no-seq"):
+            uow.add_operation(Operation(op_id, "sub1", "prolong", OpStatus.COMPLETED, "system",
+                                        {}, SEP, SEP))
+        uow.commit()
+    invoiced = ["l1", "fold.1", "fold.2", "no-seq.1",  # whole
+                "fold.0", "fold.3", "fold.01", "op1.1", "no-template.1", "ghost"]
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO line_templates (id, lines, line_count, kind, amount) "
+                          "VALUES ('lt1', '[]', 2, 'charge', 0)"))
+        for op_id, template, seq in (("fold", "lt1", 7), ("no-template", "lt-gone", 8),
+                                     ("no-seq", "lt1", None)):
+            conn.execute(text("UPDATE operations SET template_id = :t, line_seq = :s "
+                              "WHERE id = :id"), {"t": template, "s": seq, "id": op_id})
+        conn.execute(text(
+            "INSERT INTO invoices (id, sequence, number, kind, customer_id, issued_on, "
+            "service_date, currency, total, line_count, parties, created_at) VALUES ('inv1', "
+            "1, 'INV-1', 'invoice', 'acme', :day, :day, 'USD', 0, 0, '{}', CURRENT_TIMESTAMP)"),
+            {"day": SEP})
+        conn.execute(text("INSERT INTO invoice_lines (line_id, invoice_id) VALUES (:l, 'inv1')"),
+                     [{"l": line_id} for line_id in invoiced])
+    assert sorted(ledger_breaks(database.engine)) == sorted(
+        ["operation no-template: template lt-gone", "operation no-seq: line_seq NULL"]
+        + [f"invoice inv1: line {b}" for b in invoiced[4:]])

@@ -187,13 +187,14 @@ def test_0009_downgrades_to_0005_and_back_keeping_payments(database: Database) -
         assert [p.id for p in uow.list_payments("acme", 10, None).items] == ["p1", "p2", "p3"]
 
 
-def _ledger_foreign_keys(database: Database) -> set[str | None]:
+def _ledger_foreign_keys(database: Database,
+                         tables: tuple[str, ...] = ("operations", "charge_lines")
+                         ) -> set[str | None]:
     # New connections: SQLite's PRAGMA foreign_key_list answers from a connection's schema
     # as last loaded, which a migration on another connection does not refresh.
     database.engine.dispose()
     found = inspect(database.engine)
-    return {fk["name"] for table in ("operations", "charge_lines")
-            for fk in found.get_foreign_keys(table)}
+    return {fk["name"] for table in tables for fk in found.get_foreign_keys(table)}
 
 
 def test_0018_drops_the_ledgers_foreign_keys_keeping_every_row(database: Database) -> None:
@@ -232,6 +233,97 @@ def test_0018_drops_the_ledgers_foreign_keys_keeping_every_row(database: Databas
     database.migrate()
     assert _ledger_foreign_keys(database) == set() and counts() == (1, 1, 1)
     assert _diff(database) == [] and ledger_breaks(database.engine) == []
+
+
+_LINE_FK = "fk_invoice_lines_line_id_charge_lines"
+_LEDGER_TABLES = ("operations", "charge_lines", "invoices", "invoice_lines")
+
+
+def _seed_invoiced_line(database: Database) -> None:
+    """An operation, its charge line and an invoice of it, in SQL: the code's writers may
+    already write columns the revision at hand does not have."""
+    from tests.dbfixtures import sample_subscription, seed_catalog
+
+    with database.uow() as uow:  # tables 0019 leaves alone
+        seed_catalog(uow)
+        uow.add_subscription(sample_subscription())
+        uow.commit()
+    with database.engine.begin() as conn:
+        for sql in (
+                "INSERT INTO operations (id, subscription_id, customer_id, type, status, actor, "
+                "params, created_on, amount, currency, seq, created_at, updated_at) VALUES "
+                "('op1', 'sub1', 'acme', 'prolong', 'completed', 'system', '{}', '2024-08-20', "
+                "300000, 'USD', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "INSERT INTO charge_lines (id, seq, customer_id, subscription_id, operation_id, "
+                "kind, description, quantity, unit_price, amount, currency, created_on) VALUES "
+                "('ln1', 1, 'acme', 'sub1', 'op1', 'charge', 'Seats', 5, 60000, 300000, 'USD', "
+                "'2024-08-20')",
+                "INSERT INTO invoices (id, sequence, number, kind, customer_id, issued_on, "
+                "service_date, currency, total, line_count, parties, created_at) VALUES "
+                "('inv1', 1, 'INV-1', 'invoice', 'acme', '2024-08-21', '2024-08-20', 'USD', "
+                "300000, 1, '{}', CURRENT_TIMESTAMP)",
+                "INSERT INTO invoice_lines (line_id, invoice_id) VALUES ('ln1', 'inv1')"):
+            conn.execute(text(sql))
+
+
+def _counts(database: Database) -> tuple[int, ...]:
+    with database.engine.connect() as conn:
+        return tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                     for t in _LEDGER_TABLES)
+
+
+def test_0019_keeps_every_row_of_an_0018_ledger(database: Database) -> None:
+    """Folded lines (0019) come on over a ledger written at 0018: every row stays, none is
+    folded, and the invoiced line no longer needs a foreign key to be found."""
+    from tests.dbfixtures import ledger_breaks
+
+    database.downgrade("0018")
+    _seed_invoiced_line(database)
+    database.migrate()
+    assert _diff(database) == [] and _counts(database) == (1, 1, 1, 1)
+    assert _ledger_foreign_keys(database, ("invoice_lines",)) == {
+        "fk_invoice_lines_invoice_id_invoices"}
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT template_id, line_seq FROM operations")).all() == [
+            (None, None)]
+        assert conn.execute(text("SELECT count(*) FROM line_templates")).scalar_one() == 0
+    assert ledger_breaks(database.engine) == []
+
+
+def test_0019_downgrade_puts_the_invoiced_lines_foreign_key_back(database: Database) -> None:
+    """Back at 0018 the invoiced line is kept and an invoice of a line that is not stored is
+    refused again (SQLite copies `invoice_lines`, with foreign keys on)."""
+    from sqlalchemy.exc import IntegrityError
+
+    _seed_invoiced_line(database)
+    database.downgrade("0018")
+    assert _LINE_FK in _ledger_foreign_keys(database, ("invoice_lines",))
+    assert _counts(database) == (1, 1, 1, 1)
+    with pytest.raises(IntegrityError), database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO invoice_lines (line_id, invoice_id) "
+                          "VALUES ('op1.1', 'inv1')"))
+    database.migrate()
+    assert _diff(database) == [] and _counts(database) == (1, 1, 1, 1)
+
+
+def test_0019_downgrade_refuses_while_an_operation_is_folded(database: Database) -> None:
+    """0018 has nowhere to keep a folded operation's lines, nor a key an invoice of one could
+    satisfy: the downgrade fails, changing nothing, until no operation is folded."""
+    _seed_invoiced_line(database)
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO line_templates (id, lines, line_count, kind, amount) "
+                          "VALUES ('lt1', '[]', 1, 'charge', 300000)"))
+        conn.execute(text("UPDATE operations SET template_id = 'lt1', line_seq = 2"))
+    with pytest.raises(RuntimeError, match="folded lines"):
+        database.downgrade("0018")
+    assert database.at_head() and _counts(database) == (1, 1, 1, 1)
+    assert _LINE_FK not in _ledger_foreign_keys(database, ("invoice_lines",))
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE operations SET template_id = NULL, line_seq = NULL"))
+    database.downgrade("0018")
+    assert _LINE_FK in _ledger_foreign_keys(database, ("invoice_lines",))
+    database.migrate()
+    assert _diff(database) == []
 
 
 def test_a_database_left_at_an_old_revision_is_brought_back_to_the_newest(

@@ -61,8 +61,18 @@ def _next_seq_pg(element: NextSeq, compiler: SQLCompiler, **kw: Any) -> str:
     return f"nextval('{element.table}_seq')"
 
 
+# SQLite's next line number: after every stored line's and every folded operation's
+# (`operations.line_seq`, round 13 of docs/design/scale.md), so both kinds of line share one
+# order. A stored line's `seq` grows with its rowid, so the last rowid holds the highest.
+LEDGER_NEXT_SQLITE = (
+    "(SELECT max(coalesce((SELECT seq FROM charge_lines ORDER BY rowid DESC LIMIT 1), 0), "
+    "coalesce((SELECT max(line_seq) FROM operations WHERE template_id IS NOT NULL), 0)) + 1)")
+
+
 @compiles(NextSeq)
 def _next_seq_default(element: NextSeq, compiler: SQLCompiler, **kw: Any) -> str:
+    if element.table == "charge_lines":
+        return LEDGER_NEXT_SQLITE
     return f"(SELECT coalesce(max(rowid), 0) + 1 FROM {element.table})"
 
 
@@ -201,7 +211,37 @@ operations = Table(
     Column("seq", BigInteger, nullable=False, default=NextSeq("operations")),
     _created_at(),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # A folded operation (migration 0019): its lines are its template's, expanded when read
+    # (adapters/db/line_reads.py), numbered `line_seq` in the lines' own order.
+    Column("template_id", String(64), nullable=True),
+    Column("line_seq", BigInteger, nullable=True),
     Index("ix_operations_subscription_id_seq", "subscription_id", "seq"),
+)
+
+_FOLDED = operations.c.template_id.is_not(None)
+# What the lines' indexes are to stored lines, for folded operations only (partial indexes,
+# so an operation with stored lines pays nothing): a customer's lines in order, the issuer's
+# "who had lines that day", and (SQLite) the highest line number, for LEDGER_NEXT_SQLITE.
+Index("ix_operations_folded_customer_line_seq", operations.c.customer_id, operations.c.line_seq,
+      sqlite_where=_FOLDED, postgresql_where=_FOLDED)
+Index("ix_operations_folded_created_on_customer", operations.c.created_on,
+      operations.c.customer_id, sqlite_where=_FOLDED, postgresql_where=_FOLDED)
+Index("ix_operations_folded_line_seq", operations.c.line_seq,
+      sqlite_where=_FOLDED, postgresql_where=_FOLDED)
+
+line_templates = Table(
+    "line_templates", metadata,
+    # "lt_" and a digest of `lines`: the same lines are one row, whichever process or batch
+    # writes them first (INSERT … ON CONFLICT DO NOTHING, in the batch that refers to it).
+    _id(),
+    # The lines from `kind` to `currency`, as encoded by scheduler/batch.py (`template_json`).
+    Column("lines", Text, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    # Every line of a template shares its kind and period start (only such lines are folded),
+    # so filters and refund caps read them here without expanding.
+    Column("kind", String(16), nullable=False),
+    Column("period_start", Date, nullable=True),
+    Column("amount", Money4, nullable=False),  # the lines' sum
 )
 
 charge_lines = Table(
@@ -393,7 +433,9 @@ invoices = Table(
 # whoever races to issue it.
 invoice_lines = Table(
     "invoice_lines", metadata,
-    Column("line_id", String(64), ForeignKey("charge_lines.id"), primary_key=True),
+    # A stored line's id or a folded one's (`<operation id>.<position>`): no foreign key
+    # (migration 0019); tests/dbfixtures.py `ledger_breaks` checks that it resolves.
+    Column("line_id", String(64), primary_key=True),
     Column("invoice_id", String(64), ForeignKey("invoices.id"), nullable=False, index=True),
 )
 
