@@ -11,11 +11,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from prorata.adapters.db.schema import charge_lines, operations, scheduler_leases, subscriptions
+from prorata.adapters.db.schema import operations, scheduler_leases, subscriptions
 from prorata.scheduler import run_day, run_through
 from prorata.scheduler import runner as runner_module
 from prorata.scheduler.leases import Leases
-from tests.dbfixtures import truncate_all
+from tests.dbfixtures import every_line, truncate_all
 from tests.integration.test_scheduler import BOUGHT, _count, _seed
 
 DAY = date(2024, 9, 1)
@@ -23,12 +23,9 @@ DAY = date(2024, 9, 1)
 
 def _lines(database) -> list[tuple]:
     """Every charge line, without its generated ids, in a stable order."""
-    c = charge_lines.c
-    with database.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(
-            c.subscription_id, c.kind, c.resource, c.description, c.period_start, c.period_end,
-            c.quantity, c.unit_price, c.amount, c.currency, c.created_on)).all()
-    return sorted(tuple(r) for r in rows)
+    return sorted((ln.subscription, ln.kind.value, ln.resource, ln.description,
+                   ln.period_start, ln.period_end, ln.quantity, ln.unit_price, ln.amount,
+                   ln.currency, ln.created_on) for ln in every_line(database))
 
 
 def _states(database) -> list[tuple]:

@@ -18,12 +18,20 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
-from prorata.adapters.db.bulk import Codec
+from prorata.adapters.db import folded
+from prorata.adapters.db.bulk import Codec, units
 from prorata.domain.engine import SYSTEM, Context, RateTable, due_on, run_day
 from prorata.domain.engine import plain as plain_module
 from prorata.domain.engine.plain import Hit, PlainProlongations, decisions
 from prorata.domain.engine.pricing import capture_prices
-from prorata.domain.model import Customer, Status, Subscription, UnitPrice
+from prorata.domain.model import (
+    ChargeLine,
+    Customer,
+    LineKind,
+    Status,
+    Subscription,
+    UnitPrice,
+)
 from prorata.scheduler.batch import encode_batch
 from tests.unit.builders import make_plan, resource
 
@@ -141,11 +149,23 @@ def same_decisions(got: list[Any], expected: list[Any]) -> None:
 
 
 def rows(codec: Codec, sub: Subscription, result: Any, today: date) -> Any:
-    """The encoded rows with ids replaced by their order of appearance and timestamps cut."""
+    """The encoded rows with ids replaced by their order of appearance and timestamps cut;
+    a folded operation's lines are its template's, expanded as line_reads.py reads them and
+    encoded as a stored line is, so that they compare with the engine's line by line."""
     batch = encode_batch(codec, [(sub, result)], today, make_id=ids())
-    op_ids = {row[0]: i for i, row in enumerate(batch.ops)}
-    ops = [row[1:-2] for row in batch.ops]
+    op_ids = {row[0]: i for i, row in enumerate([*batch.ops, *batch.folded])}
+    ops = [row[1:-2] for row in batch.ops] + [row[1:-3] for row in batch.folded]
     lines = [(op_ids[row[3]], *row[1:3], *row[4:]) for row in batch.lines]
+    for row in batch.folded:
+        template_id, lines_json, count, kind, start, amount = batch.templates[row[-1]]
+        expanded = folded.expand(row[0], row[2], row[1], today, lines_json)
+        assert (template_id, count, amount) == (row[-1], len(expanded),
+                                                sum(units(ln.amount) for ln in expanded))
+        assert {(ln.kind.value, codec.day(ln.period_start)) for ln in expanded} == {(kind, start)}
+        lines += [(op_ids[row[0]], ln.customer, ln.subscription, ln.kind.value, ln.resource,
+                   ln.description, codec.day(ln.period_start), codec.day(ln.period_end),
+                   ln.quantity, units(ln.unit_price), units(ln.amount), ln.currency,
+                   codec.day(ln.created_on)) for ln in expanded]
     subs = {}
     for cols, values in batch.subs.items():
         for value in values:
@@ -216,6 +236,39 @@ def test_the_second_subscription_of_a_plain_key_is_a_hit_with_its_own_ids():
     [got] = decisions(context(plan, cust, replace(b), day, None), hit)
     assert got.operation.dedup_key == "prolong:sB:2025-09-01"
     assert got.operation.subscription == "sB" and [ln.amount for ln in got.lines] == [D("18.00")]
+
+
+def test_a_hit_is_written_folded_and_the_engines_own_decision_is_not():
+    # SPEC B1, issue 13: the hit's operation names its lines' template and writes no line
+    # row; the first subscription of the key, decided by the engine, stores its lines
+    plan, cust, a, b = plain_case()
+    cache, day = PlainProlongations(), date(2025, 9, 1)
+    first = cache.find(context(plan, cust, replace(a), day, None))
+    hit = cache.find(context(plan, cust, replace(b), day, None))
+    for codec in CODECS:
+        engine = encode_batch(codec, [(a, first)], day, make_id=ids())
+        assert (len(engine.ops), len(engine.lines), engine.folded) == (1, 1, [])
+        batch = encode_batch(codec, [(b, hit), (replace(b, id="sC"), hit)], day, make_id=ids())
+        assert (batch.ops, batch.lines, len(batch.folded)) == ([], [], 2)
+        [template] = batch.templates.values()
+        assert batch.folded[0][-1] == batch.folded[1][-1] == template[0]
+        assert template[2:] == (1, "charge", codec.day(date(2025, 9, 1)), 180000)
+        assert batch.counts == {"prolong": 2, "lines": 2}
+
+
+def test_lines_that_differ_in_kind_period_or_currency_are_not_folded():
+    # SPEC B1: a template's kind, period start and currency are read from its row, so only
+    # lines sharing them are folded; at most nine (a position is one digit)
+    line = ChargeLine(LineKind.CHARGE, "Seats", date(2025, 9, 1), date(2025, 10, 1), 3,
+                      D("6.00"), D("18.00"), "USD", "seats")
+    assert folded.template([line, replace(line, resource="disk")]) is not None
+    for other in (replace(line, kind=LineKind.FEE), replace(line, period_start=None),
+                  replace(line, currency="EUR")):
+        assert folded.template([line, other]) is None
+    assert folded.template([line] * 9) is not None
+    assert folded.template([line] * 10) is None and folded.template([]) is None
+    assert folded.split_id("op_1.9") == ("op_1", 9)
+    assert [folded.split_id(i) for i in ("ln_1", "op_1.0", "op_1.10", ".1")] == [None] * 4
 
 
 def test_setup_above_the_high_water_mark_is_not_plain():

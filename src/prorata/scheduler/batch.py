@@ -13,6 +13,7 @@ from datetime import date
 from operator import attrgetter, is_
 from typing import Any
 
+from prorata.adapters.db import folded
 from prorata.adapters.db.bulk import PLAIN, SUB_FIELDS, Codec, json_text, same, units
 from prorata.adapters.db.bulk_write import BulkWriter
 from prorata.adapters.db.session import utcnow
@@ -74,22 +75,24 @@ def _operation_row(codec: Codec, op: Operation, customer: str, stamp: Any) -> tu
 _PLAIN_COLUMNS = ("charged_until", "due_on")  # in SUB_FIELDS order, as changed_columns gives
 
 
-def _plain_rows(codec: Codec, plain: Plain, day: Any) -> tuple[Any, ...]:
+def _plain_rows(codec: Codec, plain: Plain, today: date) -> tuple[Any, ...]:
     """A plain prolongation's rows but for ids, dedup key and timestamps, encoded once per
-    key and dialect: the operation's columns from `type` to `error_message`, each line's
-    from `kind` to `created_on`, and the new `charged_until`. Exactly what the loop below
-    writes for the engine's own decision (tests/unit/test_plain_prolongation.py compares)."""
+    key and dialect: the operation's columns from `type` to `error_message`, its lines'
+    template (adapters/db/folded.py) or, when they cannot be folded, each line's columns from
+    `kind` to `created_on`, and the new `charged_until`. Exactly what the loop below writes
+    for the engine's own decision, folded (tests/unit/test_plain_prolongation.py compares)."""
     if plain.encoded is None:
         plain.encoded = {}
     found = plain.encoded.get(codec.sqlite)  # per dialect: SQLite's dates are text
     if found is None:
-        op = plain.op
+        op, day = plain.op, codec.day(today)
         middle = _operation_row(codec, op, "", None)[3:13]
-        tails = tuple((LineKind(ln.kind).value, ln.resource, ln.description,
-                       codec.day(ln.period_start), codec.day(ln.period_end), ln.quantity,
-                       units(ln.unit_price), units(ln.amount), ln.currency, day)
-                      for ln in plain.lines)
-        found = plain.encoded[codec.sqlite] = (middle, tails, codec.day(plain.end))
+        fold = folded.template(plain.lines) if op.created_on == today else None
+        tails = () if fold is not None else tuple(
+            (LineKind(ln.kind).value, ln.resource, ln.description, codec.day(ln.period_start),
+             codec.day(ln.period_end), ln.quantity, units(ln.unit_price), units(ln.amount),
+             ln.currency, day) for ln in plain.lines)
+        found = plain.encoded[codec.sqlite] = (middle, tails, codec.day(plain.end), fold)
     return found  # type: ignore[no-any-return]
 
 
@@ -98,6 +101,8 @@ class Encoded:
     """A batch's rows, encoded and ready to send (see `encode_batch`)."""
 
     ops: list[tuple[Any, ...]] = field(default_factory=list)
+    folded: list[tuple[Any, ...]] = field(default_factory=list)  # an op's row and template id
+    templates: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     op_updates: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
@@ -116,15 +121,23 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision] 
     day = codec.day(today)
     out = Encoded()
     ops, lines, op_updates, subs, counts = out.ops, out.lines, out.op_updates, out.subs, out.counts
+    folded_lines = 0
     for original, decisions in results:
         customer = original.customer
         if isinstance(decisions, Hit):  # a plain prolongation: its key's rows, its own ids
             sub_id = original.id
-            middle, tails, end = _plain_rows(codec, decisions.plain, day)
+            middle, tails, end, fold = _plain_rows(codec, decisions.plain, today)
             new_op = make_id("op")
-            ops.append((new_op, sub_id, customer, *middle,
-                        prolong_dedup_key(sub_id, decisions.plain.op.effective_on), stamp, stamp))
+            op_row = (new_op, sub_id, customer, *middle,
+                      prolong_dedup_key(sub_id, decisions.plain.op.effective_on), stamp, stamp)
             counts["prolong"] = counts.get("prolong", 0) + 1
+            if fold is not None:
+                out.folded.append((*op_row, fold.id))
+                if fold.id not in out.templates:
+                    out.templates[fold.id] = fold.row(codec.day)
+                folded_lines += fold.line_count
+            else:
+                ops.append(op_row)
             for tail in tails:
                 lines.append((make_id("ln"), customer, sub_id, new_op, *tail))
             subs.setdefault(_PLAIN_COLUMNS, []).append(
@@ -157,7 +170,7 @@ def encode_batch(codec: Codec, results: list[tuple[Subscription, list[Decision] 
                                    event.dedup_key))
         cols, values = changed_columns(codec, original, decisions[-1].subscription)
         subs.setdefault(cols, []).append((*values, original.id, original.version))
-    counts["lines"] = len(lines)
+    counts["lines"] = len(lines) + folded_lines
     if out.events:
         counts["events"] = len(out.events)
     return out
@@ -173,10 +186,13 @@ def write_batch(uow: Any, results: list[tuple[Subscription, list[Decision] | Hit
     batch = results if isinstance(results, Encoded) else \
         encode_batch(Codec(conn.dialect), results, today, make_id=make_id)
     writer = BulkWriter(conn)
-    if batch.ops:
-        written = writer.insert_operations(batch.ops)
-        if written != len(batch.ops):
-            raise LostRace(f"{len(batch.ops) - written} actions were already done")
+    if batch.templates:  # before the operations that name them
+        writer.insert_templates(list(batch.templates.values()))
+    if batch.ops or batch.folded:
+        written = writer.insert_operations(batch.ops) + writer.insert_folded(batch.folded)
+        if written != len(batch.ops) + len(batch.folded):
+            raise LostRace(f"{len(batch.ops) + len(batch.folded) - written} actions were "
+                           "already done")
     writer.insert_lines(batch.lines)
     if batch.events and writer.insert_events(batch.events) != len(batch.events):
         raise LostRace("some of the batch's events were already emitted")

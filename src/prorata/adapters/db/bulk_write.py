@@ -20,11 +20,21 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
-from prorata.adapters.db.schema import NextSeq, charge_lines, events, operations, subscriptions
+from prorata.adapters.db.schema import (
+    LEDGER_NEXT_SQLITE,
+    NextSeq,
+    charge_lines,
+    events,
+    line_templates,
+    operations,
+    subscriptions,
+)
 
 OPERATION_COLUMNS = ("id", "subscription_id", "customer_id", "type", "status", "actor", "params",
                      "effective_on", "created_on", "amount", "currency", "error_code",
                      "error_message", "dedup_key", "created_at", "updated_at")
+FOLDED_COLUMNS = (*OPERATION_COLUMNS, "template_id", "line_seq")
+TEMPLATE_COLUMNS = ("id", "lines", "line_count", "kind", "period_start", "amount")
 LINE_COLUMNS = ("id", "customer_id", "subscription_id", "operation_id", "kind", "resource",
                 "description", "period_start", "period_end", "quantity", "unit_price", "amount",
                 "currency", "created_on")
@@ -71,6 +81,33 @@ class BulkWriter:
         """Rows whose dedup_key is already taken are skipped; returns how many were written."""
         return self._insert(operations, OPERATION_COLUMNS, rows,
                             " ON CONFLICT (dedup_key) DO NOTHING")
+
+    def insert_folded(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Operations whose lines are folded (adapters/db/folded.py): OPERATION_COLUMNS and
+        the template id per row; each gets the next line number. Skips taken dedup keys like
+        `insert_operations` (the line number drawn for a skipped row is a gap)."""
+        if not rows:
+            return 0
+        numbered = [(*row, n) for row, n in zip(rows, self.line_numbers(len(rows)), strict=True)]
+        return self._insert(operations, FOLDED_COLUMNS, numbered,
+                            " ON CONFLICT (dedup_key) DO NOTHING")
+
+    def insert_templates(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """TEMPLATE_COLUMNS per row; a template already written (by another batch or
+        process: its id is its content's digest) is skipped."""
+        return self._insert(line_templates, TEMPLATE_COLUMNS, rows, " ON CONFLICT (id) DO NOTHING",
+                            seq=False)
+
+    def line_numbers(self, count: int) -> list[int]:
+        """`count` numbers of the lines' order, unused by any stored or folded line: from the
+        lines' sequence on PostgreSQL; on SQLite (writers serialized by the database lock)
+        the next ones after every line's, as a stored line's NextSeq takes them."""
+        if self.sqlite:
+            base = int(self.conn.exec_driver_sql(f"SELECT {LEDGER_NEXT_SQLITE}").scalar_one())
+            return list(range(base, base + count))
+        return list(self.conn.exec_driver_sql(
+            "SELECT nextval('charge_lines_seq') FROM generate_series(1, %s)",
+            (count,)).scalars())
 
     def insert_lines(self, rows: Sequence[tuple[Any, ...]]) -> int:
         return self._insert(charge_lines, LINE_COLUMNS, rows, "")
@@ -125,7 +162,7 @@ class BulkWriter:
 
     def _insert(self, table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]],
                 tail: str, *, seq: bool = True) -> int:
-        key = ("insert", table.name)
+        key = ("insert", table.name, columns)
         if key not in self._sql:
             next_seq = f", {NextSeq(table.name).compile(dialect=self.conn.dialect)}" \
                 if seq else ""
@@ -143,12 +180,13 @@ class BulkWriter:
         return self._run(self._sql[key], rows)
 
     def _insert_sqlite(self, table: Table, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
-        """`NextSeq` is max(rowid) + 1 at each row's insert; read once, it is the same numbers
-        (writers are serialized by the database lock). A row skipped on conflict leaves a gap."""
+        """`NextSeq` at each row's insert (max(rowid) + 1; for lines, after every line's, see
+        schema.LEDGER_NEXT_SQLITE); read once, it is the same numbers (writers are serialized
+        by the database lock). A row skipped on conflict leaves a gap."""
         if not rows:
             return 0
-        base = int(self.conn.exec_driver_sql(
-            f"SELECT coalesce(max(rowid), 0) + 1 FROM {table.name}").scalar_one())
+        next_seq = NextSeq(table.name).compile(dialect=self.conn.dialect)
+        base = int(self.conn.exec_driver_sql(f"SELECT {next_seq}").scalar_one())
         return self._run(sql, [(*row, base + i) for i, row in enumerate(rows)])
 
     def _update(self, table: Table, columns: tuple[str, ...], where: tuple[str, ...],

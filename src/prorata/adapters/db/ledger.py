@@ -65,9 +65,8 @@ class Ledger(Session):
 
     def list_lines(self, customer_id: str, limit: int, starting_after: str | None) -> Page:
         """Oldest first, in the order written."""
-        query, table, owner = line_reads.of_customer(customer_id)
-        return self._page(query, table, owner, starting_after, limit, newest_first=False,
-                          convert=m.row_to_line)
+        return line_reads.page(self.connection, line_reads.LineFilter(customer=customer_id),
+                               limit, starting_after)
 
     def lines_for_operation(self, op_id: str) -> list[ChargeLine]:
         return line_reads.of_operations(self.connection, [op_id])[op_id]

@@ -1,143 +1,286 @@
 """Every read of the charge lines (SPEC B1): pages, the lines of an operation or a document,
-what the issuer looks for, and sums.
+what the issuer looks for, and sums — over both kinds of line: stored rows of `charge_lines`
+and lines folded into their operation (adapters/db/folded.py).
 
-Why one module: the lines are most of a billing day's rows, and the step that would make a
-plain prolongation cheap enough for issue 13's goal stores such lines folded into their
-operation (docs/design/scale.md, round 13). A reader elsewhere would then miss them without an
-error. Here each read is one function, reached by the stores that answer the ports
-(ledger.py, lists.py, invoices.py, uow.py, scheduler/balances.py), so that change is made in
-this file and its tests; `tests/unit/test_line_reads_only.py` fails when another module of the
-package reads `charge_lines`. The writers (ledger.py `add_lines`, bulk_write.py) stay where
-they are: they write, and a fold changes what they write, not who reads it."""
+Why one module: a reader elsewhere would miss the folded lines without an error; here each
+read is one function, reached by the stores that answer the ports (ledger.py, lists.py,
+invoices.py, uow.py, scheduler/balances.py). `tests/unit/test_line_reads_only.py` fails when
+another module of the package reads `charge_lines`; `tests/integration/test_line_reads.py`
+compares every read with a plain sorted list of both kinds.
+
+Each read goes to each table by its own index and expands only what it returns: a
+`UNION ALL` view over the two would expand and sort a customer's whole history for one page
+(docs/design/scale.md, round 13). One order everywhere, as written: `(seq, id)`, where a folded
+line's `seq` is its operation's `line_seq`, drawn where stored lines draw theirs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 
+from prorata.adapters.db import folded
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.schema import charge_lines, invoice_lines
+from prorata.adapters.db.schema import charge_lines, invoice_lines, line_templates, operations
 from prorata.adapters.db.session import chunks
+from prorata.domain.errors import unknown_cursor
 from prorata.domain.invoicing import LineRef
 from prorata.domain.model import ChargeLine
+from prorata.services.ports import Page
 
-_c = charge_lines.c
+_c, _o, _t = charge_lines.c, operations.c, line_templates.c
+_FOLDED = _o.template_id.is_not(None)  # also what lets the planner use the partial indexes
+_ORDER = (_c.seq, _c.id)
 
-ORDER = (_c.seq, _c.id)
-"""The one order of lines everywhere: as written (B1)."""
+Keyed = tuple[int, str, ChargeLine]  # (seq, id, line): the one order of lines
 
-# --- the lines themselves ------------------------------------------------------------------
+
+def _folded(*columns: Any) -> Any:
+    """Folded operations with their template: the columns a line needs, then `columns`."""
+    return (select(_o.id, _o.customer_id, _o.subscription_id, _o.created_on, _o.line_seq,
+                   _t.lines, *columns)
+            .join_from(operations, line_templates, _t.id == _o.template_id).where(_FOLDED))
+
+
+def _expand(row: Any) -> list[Keyed]:
+    return [(row.line_seq, ln.id or "", ln) for ln in folded.expand(
+        row.id, row.customer_id, row.subscription_id, row.created_on, row.lines)]
+
+
+def _stored(row: Any) -> Keyed:
+    return row.seq, row.id, m.row_to_line(row)
+
+
+def _lines(keyed: Iterable[Keyed]) -> list[ChargeLine]:
+    return [line for _, _, line in sorted(keyed, key=lambda k: k[:2])]
+
+
+# --- the lines of operations and documents ---------------------------------------------------
 
 
 def of_operations(conn: Any, op_ids: Iterable[str]) -> dict[str, list[ChargeLine]]:
     """Each operation's lines in order (an operation without lines maps to `[]`); one query
-    per chunk of ids, not one per operation (operation lists, a failure's reversal)."""
+    per table and chunk of ids, not one per operation (operation lists, a failure's reversal)."""
     wanted = sorted(set(op_ids))
-    out: dict[str, list[ChargeLine]] = {op_id: [] for op_id in wanted}
+    found: dict[str, list[Keyed]] = {op_id: [] for op_id in wanted}
     for part in chunks(wanted):
-        for row in conn.execute(select(charge_lines).where(_c.operation_id.in_(part))
-                                .order_by(*ORDER)):
-            out[row.operation_id].append(m.row_to_line(row))
-    return out
-
-
-def of_customer(customer_id: str) -> tuple[Select[Any], Any, ColumnElement[bool]]:
-    """A customer's lines for `Session._page` (keyset on seq, id): the query, the table and
-    the owner clause a cursor must satisfy."""
-    owner = _c.customer_id == customer_id
-    return select(charge_lines).where(owner), charge_lines, owner
-
-
-def listing(scope_of: Callable[[Any], ColumnElement[bool]],
-            filters: dict[str, Any]) -> tuple[Select[Any], Any, Any]:
-    """The list API's lines (`GET /v1/charge-lines`) for lists.py's keyset: the query, its
-    order column and the id that breaks ties. `scope_of(column)` is the caller's scope over a
-    customer id column (SPEC P2), a clause of this same query."""
-    query = select(charge_lines).where(scope_of(_c.customer_id))
-    for name, column in (("customer", _c.customer_id), ("subscription", _c.subscription_id),
-                         ("kind", _c.kind)):
-        if name in filters:
-            query = query.where(column == filters[name])
-    if "created_from" in filters:
-        query = query.where(_c.created_on >= filters["created_from"])
-    if "created_to" in filters:
-        query = query.where(_c.created_on <= filters["created_to"])
-    return query, _c.seq, _c.id
+        for row in conn.execute(select(charge_lines).where(_c.operation_id.in_(part))):
+            found[row.operation_id].append(_stored(row))
+        for row in conn.execute(_folded().where(_o.id.in_(part))):
+            found[row.id].extend(_expand(row))
+    return {op_id: _lines(keyed) for op_id, keyed in found.items()}
 
 
 def of_invoice(conn: Any, invoice_id: str) -> list[ChargeLine]:
-    rows = conn.execute(
+    ids = set(conn.execute(select(invoice_lines.c.line_id)
+                           .where(invoice_lines.c.invoice_id == invoice_id)).scalars())
+    keyed = [_stored(r) for r in conn.execute(
         select(charge_lines).join(invoice_lines, invoice_lines.c.line_id == _c.id)
-        .where(invoice_lines.c.invoice_id == invoice_id).order_by(*ORDER)).all()
-    return [m.row_to_line(r) for r in rows]
+        .where(invoice_lines.c.invoice_id == invoice_id))]
+    op_ids = sorted({split[0] for split in map(folded.split_id, ids) if split is not None})
+    for part in chunks(op_ids):
+        for row in conn.execute(_folded().where(_o.id.in_(part))):
+            keyed.extend(k for k in _expand(row) if k[1] in ids)
+    return _lines(keyed)
+
+
+# --- pages: a customer's lines, the list API --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    """What a page of lines is restricted to. `scope_of(column)` is the caller's scope (SPEC
+    P2) over a customer id column, a clause of the same query; the rest are the list API's
+    filters (`GET /v1/charge-lines`)."""
+
+    scope_of: Callable[[Any], ColumnElement[bool]] | None = None
+    customer: str | None = None
+    subscription: str | None = None
+    kind: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+
+    def clauses(self, customer: Any, subscription: Any, kind: Any, created_on: Any) -> list[Any]:
+        out = [] if self.scope_of is None else [self.scope_of(customer)]
+        for column, value in ((customer, self.customer), (subscription, self.subscription),
+                              (kind, self.kind)):
+            if value is not None:
+                out.append(column == value)
+        if self.created_from is not None:
+            out.append(created_on >= self.created_from)
+        if self.created_to is not None:
+            out.append(created_on <= self.created_to)
+        return out
+
+    def stored(self) -> list[Any]:
+        return self.clauses(_c.customer_id, _c.subscription_id, _c.kind, _c.created_on)
+
+    def folded(self) -> list[Any]:
+        return self.clauses(_o.customer_id, _o.subscription_id, _t.kind, _o.created_on)
+
+
+def page(conn: Any, where: LineFilter, limit: int, starting_after: str | None = None,
+         ending_before: str | None = None) -> Page:
+    """Oldest first, keyset on `(seq, id)`, in either direction: `ending_before` reads
+    backwards from the cursor and turns the page round. A cursor must be in the filtered list
+    (an unknown one, or one of another scope, is refused alike)."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    cursor_id = starting_after or ending_before
+    forward = ending_before is None
+    cursor = None
+    if cursor_id is not None:
+        cursor = _position(conn, where, cursor_id)
+        if cursor is None:
+            raise unknown_cursor(cursor_id, "starting_after" if forward else "ending_before")
+    stored = select(charge_lines).where(*where.stored())
+    ops = _folded().where(*where.folded())
+    if cursor is not None:
+        seq, ident = cursor
+        if forward:
+            stored = stored.where(or_(_c.seq > seq, and_(_c.seq == seq, _c.id > ident)))
+            ops = ops.where(_o.line_seq >= seq)
+        else:
+            stored = stored.where(or_(_c.seq < seq, and_(_c.seq == seq, _c.id < ident)))
+            ops = ops.where(_o.line_seq <= seq)
+    stored = stored.order_by(*(_ORDER if forward else (_c.seq.desc(), _c.id.desc())))
+    ops = ops.order_by(_o.line_seq if forward else _o.line_seq.desc())
+    # Every folded operation but the cursor's own gives at least one line: limit + 2 of them
+    # hold the limit + 1 lines the page needs, when there are as many.
+    keyed = [_stored(r) for r in conn.execute(stored.limit(limit + 1))]
+    for row in conn.execute(ops.limit(limit + 2)):
+        keyed.extend(_expand(row))
+    if cursor is not None:
+        keyed = [k for k in keyed if (k[:2] > cursor) == forward and k[:2] != cursor]
+    keyed.sort(key=lambda k: k[:2], reverse=not forward)
+    items = [line for _, _, line in keyed[:limit]]
+    if not forward:
+        items.reverse()
+    return Page(items, len(keyed) > limit)
+
+
+def _position(conn: Any, where: LineFilter, line_id: str) -> tuple[int, str] | None:
+    """`(seq, id)` of a line of the filtered list, or None."""
+    split = folded.split_id(line_id)
+    if split is None:
+        seq = conn.execute(select(_c.seq).where(_c.id == line_id, *where.stored())).scalar()
+        return None if seq is None else (seq, line_id)
+    op_id, position = split
+    row = conn.execute(select(_o.line_seq, _t.line_count)
+                       .join_from(operations, line_templates, _t.id == _o.template_id)
+                       .where(_FOLDED, _o.id == op_id, *where.folded())).first()
+    return None if row is None or position > row.line_count else (row.line_seq, line_id)
 
 
 # --- what the issuer looks for (B2) ----------------------------------------------------------
 
 
-def _not_invoiced() -> Any:
+def _stored_uninvoiced() -> Any:
     """A line is on a document once its row exists in `invoice_lines`, whose primary key is
     the line: the database itself refuses a line on two documents."""
     return ~exists().where(invoice_lines.c.line_id == _c.id)
 
 
+def _folded_uninvoiced() -> Any:
+    """A folded operation's lines share customer and currency, so they go on one document
+    together: its first line's row marks them all."""
+    return ~exists().where(invoice_lines.c.line_id == _o.id + ".1")
+
+
 def uninvoiced_customers(conn: Any, day: date) -> list[str]:
-    """Customers with lines written on `day` that no document holds yet (index
-    `(created_on, customer_id)`)."""
-    return list(conn.execute(select(_c.customer_id).distinct()
-                             .where(_c.created_on == day, _not_invoiced())
-                             .order_by(_c.customer_id)).scalars())
+    """Customers with lines written on `day` that no document holds yet (each table's
+    `(created_on, customer_id)` index)."""
+    stored = select(_c.customer_id).where(_c.created_on == day, _stored_uninvoiced())
+    ops = select(_o.customer_id).where(_FOLDED, _o.created_on == day, _folded_uninvoiced())
+    return sorted(set(conn.execute(stored.distinct()).scalars())
+                  | set(conn.execute(ops.distinct()).scalars()))
 
 
 def uninvoiced(conn: Any, day: date, after: str | None, upto: str | None) -> list[LineRef]:
     """The day's lines no document holds, of the customers in `(after, upto]`, by customer
     and then in order."""
-    query = (select(_c.id, _c.customer_id, _c.currency, _c.amount)
-             .where(_c.created_on == day, _not_invoiced())
-             .order_by(_c.customer_id, *ORDER))
-    if after is not None:
-        query = query.where(_c.customer_id > after)
-    if upto is not None:
-        query = query.where(_c.customer_id <= upto)
-    return [LineRef(r.id, r.customer_id, r.currency, r.amount) for r in conn.execute(query)]
+    stored = select(_c.id, _c.customer_id, _c.currency, _c.amount, _c.seq).where(
+        _c.created_on == day, _stored_uninvoiced(), *_between(_c.customer_id, after, upto))
+    ops = _folded().where(_o.created_on == day, _folded_uninvoiced(),
+                          *_between(_o.customer_id, after, upto))
+    found = [(r.customer_id, r.seq, r.id, LineRef(r.id, r.customer_id, r.currency, r.amount))
+             for r in conn.execute(stored)]
+    for row in conn.execute(ops):
+        found.extend((ln.customer or "", seq, ident, LineRef(ident, ln.customer or "",
+                                                             ln.currency, ln.amount))
+                     for seq, ident, ln in _expand(row))
+    found.sort(key=lambda f: f[:3])
+    return [ref for *_, ref in found]
+
+
+def _between(column: Any, after: str | None, upto: str | None) -> list[Any]:
+    return ([column > after] if after is not None else []) + \
+        ([column <= upto] if upto is not None else [])
 
 
 def written_per_day(conn: Any, since: date, until: date) -> dict[date, int]:
     """How many lines each day of `[since, until]` wrote: a day whose documents hold fewer
     was not issued in full."""
-    return dict(conn.execute(select(_c.created_on, func.count())
-                             .where(_c.created_on.between(since, until))
-                             .group_by(_c.created_on)).all())
+    out: dict[date, int] = dict(conn.execute(
+        select(_c.created_on, func.count()).where(_c.created_on.between(since, until))
+        .group_by(_c.created_on)).all())
+    for day, count in conn.execute(
+            select(_o.created_on, func.sum(_t.line_count))
+            .join_from(operations, line_templates, _t.id == _o.template_id)
+            .where(_FOLDED, _o.created_on.between(since, until)).group_by(_o.created_on)):
+        out[day] = out.get(day, 0) + int(count)
+    return out
 
 
 # --- sums: balances (B1), credit limits (S7), refund caps ------------------------------------
+# A folded operation's lines are summed from its template's `amount`, never expanded.
 
-_NET = select(func.coalesce(func.sum(_c.amount), 0)).where(_c.subscription_id == bindparam("sub"))
-_NET_SINCE = _NET.where(_c.period_start >= bindparam("since"))
+_SUM_STORED = func.coalesce(func.sum(_c.amount), 0)
+_SUM_FOLDED = func.coalesce(func.sum(_t.amount), 0)
+_FOLDED_SUMS = select(_SUM_FOLDED).join_from(
+    operations, line_templates, _t.id == _o.template_id).where(_FOLDED)
+
+_NET = select(
+    select(_SUM_STORED).where(_c.subscription_id == bindparam("sub")).scalar_subquery(),
+    _FOLDED_SUMS.where(_o.subscription_id == bindparam("sub")).scalar_subquery())
+_NET_SINCE = select(
+    select(_SUM_STORED).where(_c.subscription_id == bindparam("sub"),
+                              _c.period_start >= bindparam("since")).scalar_subquery(),
+    _FOLDED_SUMS.where(_o.subscription_id == bindparam("sub"),
+                       _t.period_start >= bindparam("since")).scalar_subquery())
 
 
 def net_charged(conn: Any, sub_id: str, since: date | None) -> Decimal:
     """What a subscription was charged net, in all or from a date, for refund caps. Lines
     without a service period (one-time fees) belong to no period, so they count only when
-    `since` is None. Both statements are built once (issue 13)."""
+    `since` is None. One statement, built once (issue 13)."""
     if since is None:
-        return Decimal(conn.execute(_NET, {"sub": sub_id}).scalar_one())
-    return Decimal(conn.execute(_NET_SINCE, {"sub": sub_id, "since": since}).scalar_one())
+        row = conn.execute(_NET, {"sub": sub_id}).one()
+    else:
+        row = conn.execute(_NET_SINCE, {"sub": sub_id, "since": since}).one()
+    return Decimal(row[0]) + Decimal(row[1])
 
 
-def charged_total(customer_id: str) -> Any:
-    """A customer's lines summed by the database on the scaled integers (exact), as a scalar
-    subquery, so that a balance is read with its payments in one statement."""
-    return select(func.coalesce(func.sum(_c.amount), 0)).where(
-        _c.customer_id == customer_id).scalar_subquery()
+def charged_totals(customer_id: str) -> tuple[Any, Any]:
+    """A customer's stored and folded lines, each summed by the database on the scaled
+    integers (exact), as scalar subqueries: a balance is read with its payments in one
+    statement, and is payments minus both."""
+    return (select(_SUM_STORED).where(_c.customer_id == customer_id).scalar_subquery(),
+            _FOLDED_SUMS.where(_o.customer_id == customer_id).scalar_subquery())
 
 
 def charged_by_customer(conn: Any, customer_ids: list[str]) -> dict[str, Decimal]:
     """Each customer's lines summed; a customer without lines is absent."""
-    return {cid: Decimal(total or 0) for cid, total in conn.execute(
-        select(_c.customer_id, func.sum(_c.amount)).where(_c.customer_id.in_(customer_ids))
-        .group_by(_c.customer_id))}
+    out: dict[str, Decimal] = {}
+    for query in (select(_c.customer_id, func.sum(_c.amount))
+                  .where(_c.customer_id.in_(customer_ids)).group_by(_c.customer_id),
+                  select(_o.customer_id, func.sum(_t.amount))
+                  .join_from(operations, line_templates, _t.id == _o.template_id)
+                  .where(_FOLDED, _o.customer_id.in_(customer_ids)).group_by(_o.customer_id)):
+        for cid, total in conn.execute(query):
+            out[cid] = out.get(cid, Decimal(0)) + Decimal(total or 0)
+    return out

@@ -176,8 +176,9 @@ class SqlUnitOfWork(Access, InvoiceStore, PaymentStore, NotifyRecords, LoginFail
         """B1: payments minus lines, summed by the database on the scaled integers (exact)."""
         paid = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
             payments.c.customer_id == customer_id).scalar_subquery()
-        row = self.connection.execute(select(paid, line_reads.charged_total(customer_id))).one()
-        return Decimal(row[0]) - Decimal(row[1])
+        row = self.connection.execute(
+            select(paid, *line_reads.charged_totals(customer_id))).one()
+        return Decimal(row[0]) - Decimal(row[1]) - Decimal(row[2])
 
     # --- catalog ---------------------------------------------------------------------------
 
