@@ -337,3 +337,40 @@ def test_a_database_left_at_an_old_revision_is_brought_back_to_the_newest(
     truncate_all(database.engine)  # the table order it keeps is the newest revision's again
     database.migrate()  # at the newest revision: nothing to do
     assert database.at_head()
+
+
+def _due_on_indexed(database: Database) -> bool:
+    return any("due_on" in ix["column_names"]
+               for ix in inspect(database.engine).get_indexes("subscriptions"))
+
+
+def test_0020_drops_the_due_on_index_and_a_prolongations_update_stays_on_its_page(
+        database: Database) -> None:
+    """Issue 13: with no index on `due_on` and room on each page (PostgreSQL fillfactor 80),
+    the daily run's update of `charged_until` and `due_on` is a heap-only (HOT) update: no
+    index of the table is written. Downgrading restores the index and the default fill."""
+    from tests.dbfixtures import sample_subscription, seed_catalog
+
+    assert not _due_on_indexed(database)
+    with database.uow() as uow:
+        seed_catalog(uow)
+        uow.add_subscription(sample_subscription())
+        uow.commit()
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.begin() as conn:
+            assert conn.execute(text("SELECT reloptions FROM pg_class "
+                                     "WHERE relname = 'subscriptions'")).scalar_one() == [
+                "fillfactor=80"]
+            conn.execute(text("UPDATE subscriptions SET charged_until = DATE '2026-01-01', "
+                              "due_on = DATE '2026-02-01', version = version + 1"))
+            assert conn.execute(text(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'subscriptions'")).one() == (1, 1)
+    database.downgrade("0019")
+    assert _due_on_indexed(database)
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.connect() as conn:
+            assert conn.execute(text("SELECT reloptions FROM pg_class "
+                                     "WHERE relname = 'subscriptions'")).scalar() is None
+    database.migrate()
+    assert _diff(database) == [] and not _due_on_indexed(database)

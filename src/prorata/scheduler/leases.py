@@ -71,18 +71,18 @@ def _due(day: date) -> Any:
 
 
 def _page(conn: Any, day: date, lo: str, size: int) -> Any:
-    """The next `size` due ids after `lo`, read in id order from the primary key. Not from
-    the `due_on` index: each page would read every subscription still due (all of them on a
-    billing day) and sort it, so a day would cost due² / size; in id order a page stops after
-    `size` hits and the day reads the table at most once. `coalesce(due_on, due_on)` keeps
-    the planners off the `due_on` index; PostgreSQL, whose statistics lag right after a bulk
-    load, is also kept off a sequential scan and sort for this one statement."""
+    """The next `size` due ids after `lo`, read in id order from the primary key. Not by
+    `due_on`: each page would read every subscription still due (all of them on a billing day)
+    and sort it, so a day would cost due² / size; in id order a page stops after `size` hits
+    and the day reads the table at most once (so `due_on` has no index since migration 0020).
+    PostgreSQL, whose statistics lag right after a bulk load, is kept off a sequential scan
+    and sort for this one statement."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
     s = subscriptions.c
     return (select(s.id)
-            .where(func.coalesce(s.due_on, s.due_on) <= day,
+            .where(s.due_on <= day,
                    s.status != Status.DELETED.value, s.id > lo)
             .order_by(s.id).limit(size))
 
