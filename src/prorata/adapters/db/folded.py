@@ -15,6 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from prorata.adapters.db.bulk import units
@@ -72,17 +73,26 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+@lru_cache(maxsize=4096)
+def _parsed(lines: str) -> tuple[tuple[Any, ...], ...]:
+    """A template's lines decoded once: a day's documents expand the same few hundred
+    templates for every operation of the day."""
+    return tuple((LineKind(kind), resource, description, _day(start), _day(end), quantity,
+                  from_units(price), from_units(amount), currency)
+                 for kind, resource, description, start, end, quantity, price, amount, currency
+                 in json.loads(lines))
+
+
 def expand(op_id: str, customer: str, subscription: str, created_on: date,
            lines: str) -> list[ChargeLine]:
     """The operation's lines, in position order."""
-    return [ChargeLine(kind=LineKind(kind), description=description,
-                       period_start=_day(start), period_end=_day(end), quantity=quantity,
-                       unit_price=from_units(price), amount=from_units(amount),
+    return [ChargeLine(kind=kind, description=description, period_start=start,
+                       period_end=end, quantity=quantity, unit_price=price, amount=amount,
                        currency=currency, resource=resource, id=f"{op_id}.{position}",
                        customer=customer, subscription=subscription, operation=op_id,
                        created_on=created_on)
             for position, (kind, resource, description, start, end, quantity, price, amount,
-                           currency) in enumerate(json.loads(lines), start=1)]
+                           currency) in enumerate(_parsed(lines), start=1)]
 
 
 def split_id(line_id: str) -> tuple[str, int] | None:
