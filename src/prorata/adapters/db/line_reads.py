@@ -155,7 +155,7 @@ def page(conn: Any, where: LineFilter, limit: int, starting_after: str | None = 
     for row in conn.execute(ops.limit(limit + 2)):
         keyed.extend(_expand(row))
     if cursor is not None:
-        keyed = [k for k in keyed if (k[:2] > cursor) == forward and k[:2] != cursor]
+        keyed = [k for k in keyed if (k[:2] > cursor if forward else k[:2] < cursor)]
     keyed.sort(key=lambda k: k[:2], reverse=not forward)
     items = [line for _, _, line in keyed[:limit]]
     if not forward:
@@ -210,8 +210,8 @@ def uninvoiced(conn: Any, day: date, after: str | None, upto: str | None) -> lis
     found = [(r.customer_id, r.seq, r.id, LineRef(r.id, r.customer_id, r.currency, r.amount))
              for r in conn.execute(stored)]
     for row in conn.execute(ops):
-        found.extend((ln.customer or "", seq, ident, LineRef(ident, ln.customer or "",
-                                                             ln.currency, ln.amount))
+        found.extend((row.customer_id, seq, ident,
+                      LineRef(ident, row.customer_id, ln.currency, ln.amount))
                      for seq, ident, ln in _expand(row))
     found.sort(key=lambda f: f[:3])
     return [ref for *_, ref in found]
