@@ -74,9 +74,10 @@ def _day(text: str | None) -> date | None:
 
 
 @lru_cache(maxsize=4096)
-def _parsed(lines: str) -> tuple[tuple[Any, ...], ...]:
-    """A template's lines decoded once: a day's documents expand the same few hundred
-    templates for every operation of the day."""
+def parsed(lines: str) -> tuple[tuple[Any, ...], ...]:
+    """A template's lines decoded once, in `expand`'s order of fields (kind, resource,
+    description, period start and end, quantity, unit price, amount, currency): a day's
+    documents expand the same few hundred templates for every operation of the day."""
     return tuple((LineKind(kind), resource, description, _day(start), _day(end), quantity,
                   from_units(price), from_units(amount), currency)
                  for kind, resource, description, start, end, quantity, price, amount, currency
@@ -92,7 +93,7 @@ def expand(op_id: str, customer: str, subscription: str, created_on: date,
                        customer=customer, subscription=subscription, operation=op_id,
                        created_on=created_on)
             for position, (kind, resource, description, start, end, quantity, price, amount,
-                           currency) in enumerate(_parsed(lines), start=1)]
+                           currency) in enumerate(parsed(lines), start=1)]
 
 
 def split_id(line_id: str) -> tuple[str, int] | None:

@@ -25,7 +25,13 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select
 
 from prorata.adapters.db import folded
 from prorata.adapters.db import mapping as m
-from prorata.adapters.db.schema import charge_lines, invoice_lines, line_templates, operations
+from prorata.adapters.db.schema import (
+    charge_lines,
+    invoice_lines,
+    line_templates,
+    operations,
+    subscriptions,
+)
 from prorata.adapters.db.session import chunks
 from prorata.domain.errors import unknown_cursor
 from prorata.domain.invoicing import LineRef
@@ -37,6 +43,13 @@ _FOLDED = _o.template_id.is_not(None)  # also what lets the planner use the part
 _ORDER = (_c.seq, _c.id)
 
 Keyed = tuple[int, str, ChargeLine]  # (seq, id, line): the one order of lines
+
+
+def _of_customers(*where: Any) -> Any:
+    """Folded operations of the customers `where` selects (over `subscriptions.customer_id`):
+    found through their subscriptions, since folded operations have no index by customer
+    (schema.py, migration 0021)."""
+    return _o.subscription_id.in_(select(subscriptions.c.id).where(*where))
 
 
 def _folded(*columns: Any) -> Any:
@@ -104,12 +117,13 @@ class LineFilter:
     created_from: date | None = None
     created_to: date | None = None
 
-    def clauses(self, customer: Any, subscription: Any, kind: Any, created_on: Any) -> list[Any]:
-        out = [] if self.scope_of is None else [self.scope_of(customer)]
-        for column, value in ((customer, self.customer), (subscription, self.subscription),
-                              (kind, self.kind)):
-            if value is not None:
-                out.append(column == value)
+    def _owners(self, customer: Any) -> list[Any]:
+        return ([] if self.scope_of is None else [self.scope_of(customer)]) + \
+            ([] if self.customer is None else [customer == self.customer])
+
+    def _rest(self, subscription: Any, kind: Any, created_on: Any) -> list[Any]:
+        out = [column == value for column, value in ((subscription, self.subscription),
+                                                     (kind, self.kind)) if value is not None]
         if self.created_from is not None:
             out.append(created_on >= self.created_from)
         if self.created_to is not None:
@@ -117,10 +131,13 @@ class LineFilter:
         return out
 
     def stored(self) -> list[Any]:
-        return self.clauses(_c.customer_id, _c.subscription_id, _c.kind, _c.created_on)
+        return [*self._owners(_c.customer_id),
+                *self._rest(_c.subscription_id, _c.kind, _c.created_on)]
 
     def folded(self) -> list[Any]:
-        return self.clauses(_o.customer_id, _o.subscription_id, _t.kind, _o.created_on)
+        owners = self._owners(subscriptions.c.customer_id)
+        return [*([_of_customers(*owners)] if owners else []),
+                *self._rest(_o.subscription_id, _t.kind, _o.created_on)]
 
 
 def page(conn: Any, where: LineFilter, limit: int, starting_after: str | None = None,
@@ -192,8 +209,8 @@ def _folded_uninvoiced() -> Any:
 
 
 def uninvoiced_customers(conn: Any, day: date) -> list[str]:
-    """Customers with lines written on `day` that no document holds yet (each table's
-    `(created_on, customer_id)` index)."""
+    """Customers with lines written on `day` that no document holds yet (the lines'
+    `(created_on, customer_id)` index, the folded operations' `(created_on, …, customer_id)`)."""
     stored = select(_c.customer_id).where(_c.created_on == day, _stored_uninvoiced())
     ops = select(_o.customer_id).where(_FOLDED, _o.created_on == day, _folded_uninvoiced())
     return sorted(set(conn.execute(stored.distinct()).scalars())
@@ -205,16 +222,29 @@ def uninvoiced(conn: Any, day: date, after: str | None, upto: str | None) -> lis
     and then in order."""
     stored = select(_c.id, _c.customer_id, _c.currency, _c.amount, _c.seq).where(
         _c.created_on == day, _stored_uninvoiced(), *_between(_c.customer_id, after, upto))
-    ops = _folded().where(_o.created_on == day, _folded_uninvoiced(),
-                          *_between(_o.customer_id, after, upto))
+    customers = _between(subscriptions.c.customer_id, after, upto)
+    ops = conn.execute(select(_o.id, _o.customer_id, _o.line_seq, _o.template_id).where(
+        _FOLDED, _o.created_on == day, _folded_uninvoiced(),
+        *([_of_customers(*customers)] if customers else []))).all()
     found = [(r.customer_id, r.seq, r.id, LineRef(r.id, r.customer_id, r.currency, r.amount))
              for r in conn.execute(stored)]
-    for row in conn.execute(ops):
-        found.extend((row.customer_id, seq, ident,
-                      LineRef(ident, row.customer_id, ln.currency, ln.amount))
-                     for seq, ident, ln in _expand(row))
+    # The issuer reads every line of a day: each template once, and no ChargeLine objects.
+    templates = _templates(conn, {row.template_id for row in ops})
+    for row in ops:
+        found.extend((row.customer_id, row.line_seq, f"{row.id}.{position}",
+                      LineRef(f"{row.id}.{position}", row.customer_id, line[8], line[7]))
+                     for position, line in enumerate(templates[row.template_id], start=1))
     found.sort(key=lambda f: f[:3])
     return [ref for *_, ref in found]
+
+
+def _templates(conn: Any, ids: set[str]) -> dict[str, Any]:
+    """Template id -> its decoded lines (folded.parsed)."""
+    out: dict[str, Any] = {}
+    for part in chunks(sorted(ids)):
+        out.update((row.id, folded.parsed(row.lines)) for row in conn.execute(
+            select(_t.id, _t.lines).where(_t.id.in_(part))))
+    return out
 
 
 def _between(column: Any, after: str | None, upto: str | None) -> list[Any]:
@@ -270,7 +300,8 @@ def charged_totals(customer_id: str) -> tuple[Any, Any]:
     integers (exact), as scalar subqueries: a balance is read with its payments in one
     statement, and is payments minus both."""
     return (select(_SUM_STORED).where(_c.customer_id == customer_id).scalar_subquery(),
-            _FOLDED_SUMS.where(_o.customer_id == customer_id).scalar_subquery())
+            _FOLDED_SUMS.where(_of_customers(subscriptions.c.customer_id == customer_id))
+            .scalar_subquery())
 
 
 def charged_by_customer(conn: Any, customer_ids: list[str]) -> dict[str, Decimal]:
@@ -280,7 +311,8 @@ def charged_by_customer(conn: Any, customer_ids: list[str]) -> dict[str, Decimal
                   .where(_c.customer_id.in_(customer_ids)).group_by(_c.customer_id),
                   select(_o.customer_id, func.sum(_t.amount))
                   .join_from(operations, line_templates, _t.id == _o.template_id)
-                  .where(_FOLDED, _o.customer_id.in_(customer_ids)).group_by(_o.customer_id)):
+                  .where(_FOLDED, _of_customers(subscriptions.c.customer_id.in_(customer_ids)))
+                  .group_by(_o.customer_id)):
         for cid, total in conn.execute(query):
             out[cid] = out.get(cid, Decimal(0)) + Decimal(total or 0)
     return out

@@ -222,12 +222,14 @@ operations = Table(
 )
 
 _FOLDED = operations.c.template_id.is_not(None)
-# What the lines' indexes are to stored lines, for folded operations only (partial indexes,
-# so an operation with stored lines pays nothing): a customer's lines in order, the issuer's
-# "who had lines that day", and (SQLite) the highest line number, for LEDGER_NEXT_SQLITE.
-Index("ix_operations_folded_customer_line_seq", operations.c.customer_id, operations.c.line_seq,
-      sqlite_where=_FOLDED, postgresql_where=_FOLDED)
-Index("ix_operations_folded_created_on_customer", operations.c.created_on,
+# Folded operations only (partial indexes, so an operation with stored lines pays nothing),
+# keyed by what grows in the daily run's batch order (migration 0021): a batch's ids are
+# consecutive, so its entries land together, where an index led by the customer took a page
+# per customer at every commit (on SQLite, written whole to the WAL). The issuer's day
+# (`created_on`, then subscription, covering the customer); the highest line number, for
+# LEDGER_NEXT_SQLITE and the operator's pages. A customer's folded lines are found through
+# its subscriptions (`ix_operations_subscription_id_seq`).
+Index("ix_operations_folded_day", operations.c.created_on, operations.c.subscription_id,
       operations.c.customer_id, sqlite_where=_FOLDED, postgresql_where=_FOLDED)
 Index("ix_operations_folded_line_seq", operations.c.line_seq,
       sqlite_where=_FOLDED, postgresql_where=_FOLDED)
