@@ -1,4 +1,5 @@
-"""Folded lines (issue 13; docs/design/scale.md, "The folded ledger"): a plain prolongation
+"""Folded lines (issue 13; docs/DESIGN.md, "Money and storage"; docs/design/scale.md, rounds 13
+and 14): a plain prolongation
 of the daily run stores no line rows. Its operation names a *template* — the lines from `kind`
 to `currency`, the same for every subscription of its plain key that day — and a line number
 (`operations.line_seq`, drawn where stored lines draw theirs). Reading expands it into the
@@ -15,8 +16,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from prorata.adapters.db.bulk import units
 from prorata.adapters.db.types import from_units
@@ -73,13 +75,26 @@ def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+class TemplateLine(NamedTuple):
+    """One line of a template, decoded: a ChargeLine's own fields (in the JSON's order)."""
+
+    kind: LineKind
+    resource: str | None
+    description: str
+    period_start: date | None
+    period_end: date | None
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    currency: str
+
+
 @lru_cache(maxsize=4096)
-def parsed(lines: str) -> tuple[tuple[Any, ...], ...]:
-    """A template's lines decoded once, in `expand`'s order of fields (kind, resource,
-    description, period start and end, quantity, unit price, amount, currency): a day's
-    documents expand the same few hundred templates for every operation of the day."""
-    return tuple((LineKind(kind), resource, description, _day(start), _day(end), quantity,
-                  from_units(price), from_units(amount), currency)
+def parsed(lines: str) -> tuple[TemplateLine, ...]:
+    """A template's lines decoded once: a day's documents expand the same few hundred
+    templates for every operation of the day."""
+    return tuple(TemplateLine(LineKind(kind), resource, description, _day(start), _day(end),
+                              quantity, from_units(price), from_units(amount), currency)
                  for kind, resource, description, start, end, quantity, price, amount, currency
                  in json.loads(lines))
 
@@ -87,13 +102,9 @@ def parsed(lines: str) -> tuple[tuple[Any, ...], ...]:
 def expand(op_id: str, customer: str, subscription: str, created_on: date,
            lines: str) -> list[ChargeLine]:
     """The operation's lines, in position order."""
-    return [ChargeLine(kind=kind, description=description, period_start=start,
-                       period_end=end, quantity=quantity, unit_price=price, amount=amount,
-                       currency=currency, resource=resource, id=f"{op_id}.{position}",
-                       customer=customer, subscription=subscription, operation=op_id,
-                       created_on=created_on)
-            for position, (kind, resource, description, start, end, quantity, price, amount,
-                           currency) in enumerate(parsed(lines), start=1)]
+    return [ChargeLine(**line._asdict(), id=f"{op_id}.{position}", customer=customer,
+                       subscription=subscription, operation=op_id, created_on=created_on)
+            for position, line in enumerate(parsed(lines), start=1)]
 
 
 def split_id(line_id: str) -> tuple[str, int] | None:

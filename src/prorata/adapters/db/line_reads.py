@@ -41,6 +41,7 @@ from prorata.services.ports import Page
 _c, _o, _t = charge_lines.c, operations.c, line_templates.c
 _FOLDED = _o.template_id.is_not(None)  # also what lets the planner use the partial indexes
 _ORDER = (_c.seq, _c.id)
+_WITH_TEMPLATE = operations.join(line_templates, _t.id == _o.template_id)
 
 Keyed = tuple[int, str, ChargeLine]  # (seq, id, line): the one order of lines
 
@@ -55,8 +56,7 @@ def _of_customers(*where: Any) -> Any:
 def _folded(*columns: Any) -> Any:
     """Folded operations with their template: the columns a line needs, then `columns`."""
     return (select(_o.id, _o.customer_id, _o.subscription_id, _o.created_on, _o.line_seq,
-                   _t.lines, *columns)
-            .join_from(operations, line_templates, _t.id == _o.template_id).where(_FOLDED))
+                   _t.lines, *columns).select_from(_WITH_TEMPLATE).where(_FOLDED))
 
 
 def _expand(row: Any) -> list[Keyed]:
@@ -187,8 +187,7 @@ def _position(conn: Any, where: LineFilter, line_id: str) -> tuple[int, str] | N
         seq = conn.execute(select(_c.seq).where(_c.id == line_id, *where.stored())).scalar()
         return None if seq is None else (seq, line_id)
     op_id, position = split
-    row = conn.execute(select(_o.line_seq, _t.line_count)
-                       .join_from(operations, line_templates, _t.id == _o.template_id)
+    row = conn.execute(select(_o.line_seq, _t.line_count).select_from(_WITH_TEMPLATE)
                        .where(_FOLDED, _o.id == op_id, *where.folded())).first()
     return None if row is None or position > row.line_count else (row.line_seq, line_id)
 
@@ -232,15 +231,16 @@ def uninvoiced(conn: Any, day: date, after: str | None, upto: str | None) -> lis
     templates = _templates(conn, {row.template_id for row in ops})
     for row in ops:
         found.extend((row.customer_id, row.line_seq, f"{row.id}.{position}",
-                      LineRef(f"{row.id}.{position}", row.customer_id, line[8], line[7]))
+                      LineRef(f"{row.id}.{position}", row.customer_id, line.currency,
+                              line.amount))
                      for position, line in enumerate(templates[row.template_id], start=1))
     found.sort(key=lambda f: f[:3])
     return [ref for *_, ref in found]
 
 
-def _templates(conn: Any, ids: set[str]) -> dict[str, Any]:
-    """Template id -> its decoded lines (folded.parsed)."""
-    out: dict[str, Any] = {}
+def _templates(conn: Any, ids: set[str]) -> dict[str, tuple[folded.TemplateLine, ...]]:
+    """Template id -> its decoded lines."""
+    out: dict[str, tuple[folded.TemplateLine, ...]] = {}
     for part in chunks(sorted(ids)):
         out.update((row.id, folded.parsed(row.lines)) for row in conn.execute(
             select(_t.id, _t.lines).where(_t.id.in_(part))))
@@ -259,8 +259,7 @@ def written_per_day(conn: Any, since: date, until: date) -> dict[date, int]:
         select(_c.created_on, func.count()).where(_c.created_on.between(since, until))
         .group_by(_c.created_on)).all())
     for day, count in conn.execute(
-            select(_o.created_on, func.sum(_t.line_count))
-            .join_from(operations, line_templates, _t.id == _o.template_id)
+            select(_o.created_on, func.sum(_t.line_count)).select_from(_WITH_TEMPLATE)
             .where(_FOLDED, _o.created_on.between(since, until)).group_by(_o.created_on)):
         out[day] = out.get(day, 0) + int(count)
     return out
@@ -271,17 +270,21 @@ def written_per_day(conn: Any, since: date, until: date) -> dict[date, int]:
 
 _SUM_STORED = func.coalesce(func.sum(_c.amount), 0)
 _SUM_FOLDED = func.coalesce(func.sum(_t.amount), 0)
-_FOLDED_SUMS = select(_SUM_FOLDED).join_from(
-    operations, line_templates, _t.id == _o.template_id).where(_FOLDED)
+_FOLDED_SUMS = select(_SUM_FOLDED).select_from(_WITH_TEMPLATE).where(_FOLDED)
 
-_NET = select(
-    select(_SUM_STORED).where(_c.subscription_id == bindparam("sub")).scalar_subquery(),
-    _FOLDED_SUMS.where(_o.subscription_id == bindparam("sub")).scalar_subquery())
-_NET_SINCE = select(
-    select(_SUM_STORED).where(_c.subscription_id == bindparam("sub"),
-                              _c.period_start >= bindparam("since")).scalar_subquery(),
-    _FOLDED_SUMS.where(_o.subscription_id == bindparam("sub"),
-                       _t.period_start >= bindparam("since")).scalar_subquery())
+
+def _net(since: bool) -> Any:
+    """Both tables' sums for a subscription (`sub`), from a period start (`since`) or all."""
+    stored = [_c.subscription_id == bindparam("sub")]
+    folded_ = [_o.subscription_id == bindparam("sub")]
+    if since:
+        stored.append(_c.period_start >= bindparam("since"))
+        folded_.append(_t.period_start >= bindparam("since"))
+    return select(select(_SUM_STORED).where(*stored).scalar_subquery(),
+                  _FOLDED_SUMS.where(*folded_).scalar_subquery())
+
+
+_NET, _NET_SINCE = _net(False), _net(True)
 
 
 def net_charged(conn: Any, sub_id: str, since: date | None) -> Decimal:
@@ -309,8 +312,7 @@ def charged_by_customer(conn: Any, customer_ids: list[str]) -> dict[str, Decimal
     out: dict[str, Decimal] = {}
     for query in (select(_c.customer_id, func.sum(_c.amount))
                   .where(_c.customer_id.in_(customer_ids)).group_by(_c.customer_id),
-                  select(_o.customer_id, func.sum(_t.amount))
-                  .join_from(operations, line_templates, _t.id == _o.template_id)
+                  select(_o.customer_id, func.sum(_t.amount)).select_from(_WITH_TEMPLATE)
                   .where(_FOLDED, _of_customers(subscriptions.c.customer_id.in_(customer_ids)))
                   .group_by(_o.customer_id)):
         for cid, total in conn.execute(query):

@@ -239,11 +239,11 @@ line_templates = Table(
     # "lt_" and a digest of `lines`: the same lines are one row, whichever process or batch
     # writes them first (INSERT … ON CONFLICT DO NOTHING, in the batch that refers to it).
     _id(),
-    # The lines from `kind` to `currency`, as encoded by scheduler/batch.py (`template_json`).
+    # The lines from `kind` to `currency` as JSON, made and read by adapters/db/folded.py.
     Column("lines", Text, nullable=False),
     Column("line_count", Integer, nullable=False),
-    # Every line of a template shares its kind and period start (only such lines are folded),
-    # so filters and refund caps read them here without expanding.
+    # Every line of a template shares its kind, period start and currency (only such lines
+    # are folded), so filters and refund caps read them here without expanding.
     Column("kind", String(16), nullable=False),
     Column("period_start", Date, nullable=True),
     Column("amount", Money4, nullable=False),  # the lines' sum
