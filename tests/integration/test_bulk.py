@@ -159,3 +159,40 @@ def test_sqlite_statements_come_in_a_few_shapes() -> None:
         assert all(0 < e - s <= 481 for s, e in parts)
         shapes.update(e - s for s, e in parts)
     assert shapes <= {481} | {1 << k for k in range(9)}
+
+
+def test_two_writers_inserting_the_same_new_templates_never_deadlock(database: Database) -> None:
+    # Issue 13 (the daily run's two PostgreSQL writers): a batch's new line templates are
+    # inserted in id order, so a writer that meets another's uncommitted template waits for
+    # it instead of holding one the other needs. Given in opposite orders here, the second
+    # writer's insert deadlocked before the templates were sorted.
+    import threading
+
+    from sqlalchemy import func, select
+
+    from prorata.adapters.db.schema import line_templates
+
+    if database.engine.dialect.name != "postgresql":
+        return  # SQLite has one writer at a time: nothing to interleave
+    rows = [(f"lt_{name}", "[]", 1, "charge", None, 0) for name in ("a", "b")]
+    with database.engine.connect() as first, database.engine.connect() as second:
+        first.begin()
+        BulkWriter(first).insert_templates(rows[:1])  # lt_a, not committed
+        errors: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                with second.begin():
+                    BulkWriter(second).insert_templates(rows[::-1])  # lt_b, then lt_a
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(0.5)  # it waits for lt_a; unsorted, it would hold lt_b by now
+        BulkWriter(first).insert_templates(rows[1:])  # lt_b
+        first.commit()
+        thread.join(10)
+        assert errors == [] and not thread.is_alive()
+    with database.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(line_templates)).scalar_one() == 2

@@ -94,9 +94,12 @@ class BulkWriter:
 
     def insert_templates(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """TEMPLATE_COLUMNS per row; a template already written (by another batch or
-        process: its id is its content's digest) is skipped."""
-        return self._insert(line_templates, TEMPLATE_COLUMNS, rows, " ON CONFLICT (id) DO NOTHING",
-                            seq=False)
+        process: its id is its content's digest) is skipped. In id order: a row another
+        transaction has inserted but not committed makes this insert wait for it, and the
+        daily run's two PostgreSQL writers, each holding a batch's new templates, deadlocked
+        when they met the same two templates in opposite orders."""
+        return self._insert(line_templates, TEMPLATE_COLUMNS, sorted(rows),
+                            " ON CONFLICT (id) DO NOTHING", seq=False)
 
     def line_numbers(self, count: int) -> list[int]:
         """`count` numbers of the lines' order, unused by any stored or folded line: from the
