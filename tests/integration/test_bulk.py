@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import Table
 
 from prorata.adapters.db import Database
@@ -173,7 +174,7 @@ def test_two_writers_inserting_the_same_new_templates_never_deadlock(database: D
     from prorata.adapters.db.schema import line_templates
 
     if database.engine.dialect.name != "postgresql":
-        return  # SQLite has one writer at a time: nothing to interleave
+        pytest.skip("SQLite has one writer at a time: nothing to interleave")
     rows = [(f"lt_{name}", "[]", 1, "charge", None, 0) for name in ("a", "b")]
     with database.engine.connect() as first, database.engine.connect() as second:
         first.begin()
