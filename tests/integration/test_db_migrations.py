@@ -344,9 +344,14 @@ def _due_on_indexed(database: Database) -> bool:
                for ix in inspect(database.engine).get_indexes("subscriptions"))
 
 
+def _fill(conn: Any) -> Any:
+    return conn.execute(text("SELECT reloptions FROM pg_class "
+                             "WHERE relname = 'subscriptions'")).scalar()
+
+
 def test_0020_drops_the_due_on_index_and_a_prolongations_update_stays_on_its_page(
         database: Database) -> None:
-    """Issue 13: with no index on `due_on` and room on each page (PostgreSQL fillfactor 80),
+    """Issue 13: with no index on `due_on` and room on each page (PostgreSQL fillfactor),
     the daily run's update of `charged_until` and `due_on` is a heap-only (HOT) update: no
     index of the table is written. Downgrading restores the index and the default fill."""
     from tests.dbfixtures import sample_subscription, seed_catalog
@@ -358,9 +363,6 @@ def test_0020_drops_the_due_on_index_and_a_prolongations_update_stays_on_its_pag
         uow.commit()
     if database.engine.dialect.name == "postgresql":
         with database.engine.begin() as conn:
-            assert conn.execute(text("SELECT reloptions FROM pg_class "
-                                     "WHERE relname = 'subscriptions'")).scalar_one() == [
-                "fillfactor=80"]
             conn.execute(text("UPDATE subscriptions SET charged_until = DATE '2026-01-01', "
                               "due_on = DATE '2026-02-01', version = version + 1"))
             assert conn.execute(text(
@@ -370,7 +372,50 @@ def test_0020_drops_the_due_on_index_and_a_prolongations_update_stays_on_its_pag
     assert _due_on_indexed(database)
     if database.engine.dialect.name == "postgresql":
         with database.engine.connect() as conn:
-            assert conn.execute(text("SELECT reloptions FROM pg_class "
-                                     "WHERE relname = 'subscriptions'")).scalar() is None
+            assert _fill(conn) is None
     database.migrate()
     assert _diff(database) == [] and not _due_on_indexed(database)
+
+
+def _hot_share_of_a_billing_day(database: Database, prefix: str) -> tuple[int, int]:
+    """Adds 60 subscriptions (several pages), then updates them all in one transaction as
+    a batch of the daily run does: (updates, heap-only ones)."""
+    from tests.dbfixtures import sample_subscription
+
+    with database.uow() as uow:
+        for i in range(60):
+            uow.add_subscription(sample_subscription(f"{prefix}{i:03d}"))
+        uow.commit()
+    counts = text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                  "WHERE relname = 'subscriptions'")
+    with database.engine.begin() as conn:  # the counts may hold earlier transactions' too
+        before = conn.execute(counts).one()
+        conn.execute(text("UPDATE subscriptions SET charged_until = DATE '2026-01-01', "
+                          "due_on = DATE '2026-02-01', version = version + 1 "
+                          "WHERE id LIKE :p"), {"p": f"{prefix}%"})
+        after = conn.execute(counts).one()
+    return after[0] - before[0], after[1] - before[1]
+
+
+def test_0022_leaves_room_for_every_row_of_a_page_to_be_updated_at_once(
+        database: Database) -> None:
+    """Issue 13: a batch of the daily run updates all the rows of a page in one transaction,
+    so each page must hold a next version of every row for the updates to stay heap-only.
+    Half of each page does (every update HOT); with 0021's 80 most went to other pages."""
+    from tests.dbfixtures import seed_catalog
+
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("a fill factor is PostgreSQL's")
+    with database.uow() as uow:
+        seed_catalog(uow)
+        uow.commit()
+    with database.engine.connect() as conn:
+        assert _fill(conn) == ["fillfactor=50"]
+    assert _hot_share_of_a_billing_day(database, "half") == (60, 60)
+    database.downgrade("0021")
+    with database.engine.connect() as conn:
+        assert _fill(conn) == ["fillfactor=80"]
+    updates, hot = _hot_share_of_a_billing_day(database, "fifth")
+    assert updates == 60 and hot < 30
+    database.migrate()
+    assert _diff(database) == []

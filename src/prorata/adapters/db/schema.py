@@ -186,8 +186,9 @@ subscriptions = Table(
     Column("version", Integer, nullable=False),
     _created_at(),
     _path_index("ix_subscriptions_reseller_path", "reseller_path"),
-    # Room on each page for a row's next version, so that the daily run's updates stay there.
-    postgresql_with={"fillfactor": 80},
+    # Room on each page for a next version of every row on it, so that a billing day's
+    # updates (a batch takes a page's rows in one transaction) stay there (migration 0022).
+    postgresql_with={"fillfactor": 50},
 )
 
 operations = Table(
