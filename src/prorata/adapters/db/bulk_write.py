@@ -6,11 +6,12 @@ parameters; updates join such a list with `UPDATE … FROM`). Not `executemany`,
 as fast alone: the sqlite3 module releases the GIL around every row's step and must win it back
 after each, which crawls while the scheduler's other thread is deciding the next batch; a
 multi-row statement is one step for thousands of rows, run without the GIL. PostgreSQL gets
-one statement over arrays (`unnest`), sent in binary: a single round trip whatever the batch
-size, and its row count is exact. Inserts of operations skip rows whose
-`dedup_key` exists (`ON CONFLICT DO NOTHING`) and answer how many were written, so the caller
-needs no follow-up query to learn whether it lost a race (S12). Subscription updates are
-guarded by id and version and answer how many matched."""
+one statement over arrays (`unnest`), one per column: a single round trip whatever the batch
+size, and its row count is exact. The arrays are text literals built in C (pg_arrays.py);
+psycopg packs a list into a binary array one element at a time in Python. Inserts of
+operations skip rows whose `dedup_key` exists (`ON CONFLICT DO NOTHING`) and answer how many
+were written, so the caller needs no follow-up query to learn whether it lost a race (S12).
+Subscription updates are guarded by id and version and answer how many matched."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 
+from prorata.adapters.db.pg_arrays import Encoder, encoder
 from prorata.adapters.db.schema import (
     LEDGER_NEXT_SQLITE,
     NextSeq,
@@ -76,6 +78,8 @@ class BulkWriter:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self._sql: dict[Any, str] = {}
+        # PostgreSQL: each statement's array encoders, in the order of its parameters.
+        self._encoders: dict[str, list[Encoder]] = {}
 
     def insert_operations(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """Rows whose dedup_key is already taken are skipped; returns how many were written."""
@@ -144,7 +148,8 @@ class BulkWriter:
             return 0
         if self.sqlite:
             return self._run_sqlite(sql, rows)
-        arrays = [list(col) for col in zip(*rows, strict=True)]
+        arrays = [encode(list(col)) for encode, col
+                  in zip(self._encoders[sql], zip(*rows, strict=True), strict=True)]
         if key is not None:
             arrays.append(arrays[key])
         return int(self.conn.exec_driver_sql(sql, tuple(arrays)).rowcount)
@@ -178,6 +183,7 @@ class BulkWriter:
                           f"AS v({names})")
             self._sql[key] = \
                 f"INSERT INTO {table.name} ({names}{', seq' if seq else ''}) {values}{tail}"
+            self._encoders[self._sql[key]] = [encoder(table.c[c].type) for c in columns]
         if self.sqlite and seq:
             return self._insert_sqlite(table, self._sql[key], rows)
         return self._run(self._sql[key], rows)
@@ -209,23 +215,26 @@ class BulkWriter:
                 # The key list again, so that the planner finds the rows by index instead of
                 # hashing the whole table (its row estimate for unnest is a guess).
                 tail = (f" FROM unnest({self._arrays(table, (*columns, *where))}) "
-                        f"AS v({names}) WHERE {cond} AND t.{where[0]} = ANY(%b)")
+                        f"AS v({names}) WHERE {cond} "
+                        f"AND t.{where[0]} = ANY({self._arrays(table, where[:1])})")
                 prefix = "t."
             if bump_version:
                 sets.append(f"version = {prefix}version + 1")
             alias = "" if self.sqlite else " AS t"
             self._sql[key] = f"UPDATE {table.name}{alias} SET {', '.join(sets)}{tail}"
+            self._encoders[self._sql[key]] = [encoder(table.c[c].type)
+                                              for c in (*columns, *where)]
         return self._run(self._sql[key], rows, key=len(columns))
 
     def _arrays(self, table: Table, columns: Sequence[str]) -> str:
-        """One binary array parameter per column, typed like the column (JSON travels as
-        text and is cast back, so PostgreSQL stores the text exactly as encoded)."""
+        """One array literal parameter per column, cast to the column's type (JSON travels
+        as text and is cast back, so PostgreSQL stores the text exactly as encoded)."""
         out = []
         for c in columns:
             col_type = table.c[c].type
             sql_type = "text" if isinstance(col_type, JSON) else \
                 col_type.compile(dialect=self.conn.dialect)
-            out.append(f"%b::{sql_type}[]")
+            out.append(f"%s::{sql_type}[]")
         return ", ".join(out)
 
     def _cast(self, table: Table, column: str, prefix: str) -> str:
