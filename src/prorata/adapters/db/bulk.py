@@ -23,6 +23,7 @@ from sqlalchemy import Connection, DateTime
 from sqlalchemy.engine import Dialect
 
 from prorata.adapters.db import mapping as m
+from prorata.adapters.db.pg_arrays import text_array
 from prorata.adapters.db.types import MAX_UNITS, MIN_UNITS, SCALE, from_units, to_units
 from prorata.domain.catalog import BillingType
 from prorata.domain.model import Customer, Status, Subscription, UnitPrice
@@ -241,8 +242,8 @@ def load_subscriptions(conn: Connection, codec: Codec, ids: list[str], day: date
         where = f"id IN ({', '.join('?' * len(ids))}) AND due_on <= ? AND status != ?"
         params: Any = (*ids, codec.day(day), "deleted")
     else:
-        where = "id = ANY(%s) AND due_on <= %s AND status != %s"
-        params = (list(ids), day, "deleted")
+        where = "id = ANY(%s::varchar[]) AND due_on <= %s AND status != %s"
+        params = (text_array(ids), day, "deleted")
     rows = conn.exec_driver_sql(
         f"SELECT {cols} FROM subscriptions WHERE {where} ORDER BY id", params).all()
     return [codec.subscription(r) for r in rows]
@@ -256,7 +257,7 @@ def load_customers(conn: Connection, codec: Codec, ids: set[str]) -> dict[str, C
     if codec.sqlite:
         where, params = f"id IN ({', '.join('?' * len(wanted))})", tuple(wanted)
     else:
-        where, params = "id = ANY(%s)", (wanted,)
+        where, params = "id = ANY(%s::varchar[])", (text_array(wanted),)
     rows = conn.exec_driver_sql(
         f"SELECT {', '.join(_CUSTOMER_COLUMNS)} FROM customers WHERE {where}", params).all()
     out = {}
