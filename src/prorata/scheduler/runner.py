@@ -131,14 +131,14 @@ class _Run:
     def decide(self, claim: Claim) -> _Decided:
         """Decided and encoded on this thread: the writer's only sends the rows."""
         with self.database.uow(read_only=True) as uow, bulk_cache(uow.connection):
-            results = self._decide_in(uow.connection, claim.ids)
+            results = self._decide_in(uow.connection, claim)
         batch = encode_batch(self.shared.codec, results, self.shared.day, make_id=self.ids)
         batch.counts["subscriptions"] = len(results)
         return _Decided(claim, batch)
 
-    def _decide_in(self, conn: Any, ids: list[str]) -> list[tuple[Subscription, Any]]:
+    def _decide_in(self, conn: Any, claim: Claim) -> list[tuple[Subscription, Any]]:
         shared = self.shared
-        subs = load_subscriptions(conn, shared.codec, ids, shared.day)
+        subs = load_subscriptions(conn, shared.codec, claim.lo, claim.hi, shared.day)
         custs = load_customers(conn, shared.codec, {s.customer for s in subs})
         balances = self.balances.for_customers(conn, custs)
         return [(s, _decide(shared, s, custs[s.customer], balances, self.ids, conn))
@@ -160,7 +160,7 @@ class _Run:
                 with self.database.uow(batch=True) as uow, bulk_cache(uow.connection):
                     if self.leases.is_done(uow.connection, claim):
                         return Counter()  # taken over and done by another process
-                    results = self._decide_in(uow.connection, ids)
+                    results = self._decide_in(uow.connection, claim)
                     counts = write_batch(uow, results, self.shared.day, make_id=self.ids)
                     if not self.leases.finish(uow.connection, claim, len(results)):
                         raise LostRace("the batch's lease was finished meanwhile")
