@@ -78,11 +78,8 @@ def test_bulk_read_equals_the_unit_of_work(database: Database) -> None:
     _seeded(database, plain, busy, sample_subscription("later", due_on=date(2024, 9, 2)))
     with database.uow(read_only=True) as uow:
         codec = Codec(uow.connection.dialect)
-        read = load_subscriptions(uow.connection, codec, "", "plain", DAY)
-        assert [s.id for s in read] == ["busy", "plain"]  # "later" is not due
-        assert [s.id for s in load_subscriptions(uow.connection, codec, "busy", "plain",
-                                                 DAY)] == ["plain"]  # (lo, hi]
-        assert load_subscriptions(uow.connection, codec, "plain", "z", DAY) == []
+        read = load_subscriptions(uow.connection, codec, ["busy", "later", "plain"], DAY)
+        assert [s.id for s in read] == ["busy", "plain"]
         for sub in read:
             assert same(sub, uow.get_subscription(OPERATOR, sub.id))
         custs = load_customers(uow.connection, codec, {"acme", "bulky"})

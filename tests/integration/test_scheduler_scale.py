@@ -187,6 +187,26 @@ def test_due_ids_are_claimed_a_page_at_a_time(database):
     assert leases.claimed == 9
 
 
+def test_a_new_batch_brings_its_due_rows_once(database):
+    # Issue 13, round 15: the page query that finds a batch's due ids reads the rows the
+    # decision needs, so the batch is not read a second time. They are taken once: a batch
+    # decided again after a lost race reads fresh rows (the claim has none left to give).
+    from prorata.adapters.db.bulk import Codec, load_subscriptions, subscription_columns
+
+    _seed(database, n=5)
+    run_through(database, BOUGHT)
+    codec = Codec(database.engine.dialect)
+    leases = Leases(database, DAY, size=3, columns=subscription_columns(codec))
+    first = next(leases.claims())
+    rows = first.take_rows()
+    assert rows is not None and [row[0] for row in rows] == first.ids == ["s0", "s1", "s2"]
+    assert first.take_rows() is None
+    with database.uow(read_only=True) as uow:
+        fresh = load_subscriptions(uow.connection, codec, first.ids, DAY)
+    assert [codec.subscription(row) for row in rows] == fresh
+    assert next(Leases(database, DAY, size=3).claims()).rows is None  # ids only
+
+
 def test_the_run_holds_the_batches_in_flight_never_the_day(database):
     # Issue 13, bounded memory: whatever N, the run holds the subscriptions and due ids of the
     # batches in flight only (the one being decided and those being written: one writer on

@@ -27,12 +27,12 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -49,14 +49,23 @@ L = scheduler_leases.c
 RETRY, WAIT, DONE = "retry", "wait", "done"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
-    """One claimed batch: its range and the due ids found in it when claimed."""
+    """One claimed batch: its range and the due ids found in it when claimed; for a new
+    batch, also the due rows themselves (the `columns` the leases were asked to read, id
+    first), which the page query walks anyway. They are taken once (`take_rows`): the first
+    decision of the batch uses them instead of reading the rows again; a batch decided again
+    after a lost race must read fresh ones."""
 
     day: date
     lo: str
     hi: str
     ids: list[str]
+    rows: list[Any] | None = None
+
+    def take_rows(self) -> list[Any] | None:
+        rows, self.rows = self.rows, None
+        return rows
 
 
 def owner_name() -> str:
@@ -70,18 +79,18 @@ def _due(day: date) -> Any:
                                             subscriptions.c.status != Status.DELETED.value)
 
 
-def _page(conn: Any, day: date, lo: str, size: int) -> Any:
+def _page(conn: Any, day: date, lo: str, size: int, columns: Sequence[str]) -> Any:
     """The next `size` due ids after `lo`, read in id order from the primary key. Not by
     `due_on`: each page would read every subscription still due (all of them on a billing day)
     and sort it, so a day would cost due² / size; in id order a page stops after `size` hits
     and the day reads the table at most once (so `due_on` has no index since migration 0020).
     PostgreSQL, whose statistics lag right after a bulk load, is kept off a sequential scan
-    and sort for this one statement."""
+    and sort for this one statement. `columns`: what to read of each (SQL, given as is)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
         conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
     s = subscriptions.c
-    return (select(s.id)
+    return (select(*(literal_column(c) for c in columns) if columns else (s.id,))
             .where(s.due_on <= day,
                    s.status != Status.DELETED.value, s.id > lo)
             .order_by(s.id).limit(size))
@@ -110,8 +119,10 @@ class Leases:
     """One process's claims on one day."""
 
     def __init__(self, database: Any, day: date, *, size: int, lease: timedelta = LEASE,
-                 poll: float = POLL, sleep: Callable[[float], None] = time.sleep) -> None:
+                 poll: float = POLL, sleep: Callable[[float], None] = time.sleep,
+                 columns: Sequence[str] = ()) -> None:
         self.database = database
+        self.columns = columns  # read with each new batch's due ids (Claim.rows), id first
         self.day = day
         self.size = size
         self.lease = lease
@@ -164,7 +175,8 @@ class Leases:
                 uow.commit()
                 return Claim(day, expired.lo, expired.hi, ids) if taken == 1 else RETRY
             lo = conn.execute(select(func.max(L.hi)).where(L.day == day)).scalar() or ""
-            ids = list(conn.execute(_page(conn, day, lo, self.size)).scalars())
+            rows = conn.execute(_page(conn, day, lo, self.size, self.columns)).all()
+            ids = [row[0] for row in rows]
             if ids:
                 # RETURNING says whether the row went in (rowcount did not, on PostgreSQL).
                 inserted = conn.execute(_insert(conn).values(
@@ -172,7 +184,9 @@ class Leases:
                     expires_at=now + self.lease).returning(L.lo)).first()
                 uow.commit()
                 # Not inserted: another process claimed this batch since `lo` was read.
-                return Claim(day, lo, ids[-1], ids) if inserted is not None else RETRY
+                if inserted is None:
+                    return RETRY
+                return Claim(day, lo, ids[-1], ids, rows if self.columns else None)
             others = conn.execute(select(L.lo).where(
                 L.day == day, L.done_at.is_(None), L.owner != self.owner).limit(1)).first()
             return WAIT if others is not None else DONE

@@ -31,6 +31,7 @@ from prorata.adapters.db.bulk import (
     bulk_cache,
     load_customers,
     load_subscriptions,
+    subscription_columns,
 )
 from prorata.adapters.db.schema import (
     exchange_rates,
@@ -131,14 +132,17 @@ class _Run:
     def decide(self, claim: Claim) -> _Decided:
         """Decided and encoded on this thread: the writer's only sends the rows."""
         with self.database.uow(read_only=True) as uow, bulk_cache(uow.connection):
-            results = self._decide_in(uow.connection, claim)
+            results = self._decide_in(uow.connection, claim.ids, claim.take_rows())
         batch = encode_batch(self.shared.codec, results, self.shared.day, make_id=self.ids)
         batch.counts["subscriptions"] = len(results)
         return _Decided(claim, batch)
 
-    def _decide_in(self, conn: Any, claim: Claim) -> list[tuple[Subscription, Any]]:
+    def _decide_in(self, conn: Any, ids: list[str], rows: list[Any] | None = None) -> \
+            list[tuple[Subscription, Any]]:
+        """`rows`: the batch's rows as read with its claim (Claim.rows), else read here."""
         shared = self.shared
-        subs = load_subscriptions(conn, shared.codec, claim.lo, claim.hi, shared.day)
+        subs = load_subscriptions(conn, shared.codec, ids, shared.day) if rows is None \
+            else [shared.codec.subscription(row) for row in rows]
         custs = load_customers(conn, shared.codec, {s.customer for s in subs})
         balances = self.balances.for_customers(conn, custs)
         return [(s, _decide(shared, s, custs[s.customer], balances, self.ids, conn))
@@ -160,7 +164,7 @@ class _Run:
                 with self.database.uow(batch=True) as uow, bulk_cache(uow.connection):
                     if self.leases.is_done(uow.connection, claim):
                         return Counter()  # taken over and done by another process
-                    results = self._decide_in(uow.connection, claim)
+                    results = self._decide_in(uow.connection, ids)
                     counts = write_batch(uow, results, self.shared.day, make_id=self.ids)
                     if not self.leases.finish(uow.connection, claim, len(results)):
                         raise LostRace("the batch's lease was finished meanwhile")
@@ -197,7 +201,8 @@ def run_day(database: Any, day: date, *, batch_size: int = BATCH,
     prune(database, day)  # lease rows of days long done
     with database.uow(read_only=True) as uow:
         shared = DayContext(uow, day)
-    leases = Leases(database, day, size=batch_size, lease=lease)
+    leases = Leases(database, day, size=batch_size, lease=lease,
+                    columns=subscription_columns(shared.codec))
 
     committed = 0
 
