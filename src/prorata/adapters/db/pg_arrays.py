@@ -39,10 +39,13 @@ def text_array(values: list[Any]) -> str:
     nulls = values.count(None)
     if nulls == len(values):
         return "{" + ",".join(["NULL"] * nulls) + "}"
-    if nulls or not all(type(v) is str for v in values):
+    try:
+        joined = None if nulls else _SEP.join(values)
+    except TypeError:  # not all strings
+        joined = None
+    if joined is None:
         return "{" + ",".join(["NULL" if v is None else _quoted(str(v))
                                for v in values]) + "}"
-    joined = _SEP.join(values)
     if joined.count(_SEP) != len(values) - 1:
         raise ValueError("a text value holds a NUL character, which PostgreSQL refuses")
     if "\\" in joined:
