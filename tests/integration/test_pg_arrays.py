@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from prorata.adapters.db import Database
 from prorata.adapters.db.pg_arrays import (
