@@ -148,7 +148,7 @@ class BulkWriter:
             return 0
         if self.sqlite:
             return self._run_sqlite(sql, rows)
-        arrays = [encode(list(col)) for encode, col
+        arrays = [encode(col) for encode, col
                   in zip(self._encoders[sql], zip(*rows, strict=True), strict=True)]
         if key is not None:
             arrays.append(arrays[key])

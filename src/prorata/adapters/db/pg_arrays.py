@@ -15,13 +15,13 @@ booleans `t`/`f`. tests/integration/test_pg_arrays.py reads every kind back from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer
 from sqlalchemy.types import TypeEngine
 
-Encoder = Callable[[list[Any]], str]
+Encoder = Callable[[Sequence[Any]], str]
 
 # Joins a text column's values before they are escaped together; PostgreSQL text cannot hold
 # it, so it cannot be part of a value (a value holding it is refused, as the server would).
@@ -32,7 +32,7 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def text_array(values: list[Any]) -> str:
+def text_array(values: Sequence[Any]) -> str:
     """Strings (and JSON texts) or None."""
     if not values:
         return "{}"
@@ -55,7 +55,7 @@ def text_array(values: list[Any]) -> str:
     return '{"' + joined.replace(_SEP, '","') + '"}'
 
 
-def _literals(values: list[Any], quote: bool) -> Iterable[str]:
+def _literals(values: Sequence[Any], quote: bool) -> Iterable[str]:
     """Each value's `str()` (quoted if asked), or NULL. A column of the daily run mostly
     repeats a few values (the day, the batch's timestamp), so each distinct one is formatted
     once when there are few."""
@@ -73,18 +73,18 @@ def _literals(values: list[Any], quote: bool) -> Iterable[str]:
     return [literal(value) for value in values]
 
 
-def plain_array(values: list[Any]) -> str:
+def plain_array(values: Sequence[Any]) -> str:
     """Integers and dates: `str()` is how the server reads them, with no character that
     needs quoting."""
     return "{" + ",".join(_literals(values, quote=False)) + "}"
 
 
-def quoted_array(values: list[Any]) -> str:
+def quoted_array(values: Sequence[Any]) -> str:
     """Timestamps: `str()` holds a blank and the offset's sign, read as one value quoted."""
     return "{" + ",".join(_literals(values, quote=True)) + "}"
 
 
-def bool_array(values: list[Any]) -> str:
+def bool_array(values: Sequence[Any]) -> str:
     return "{" + ",".join(["NULL" if v is None else ("t" if v else "f")
                            for v in values]) + "}"
 
