@@ -29,6 +29,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import loadgen  # noqa: E402  (benchmarks/loadgen.py, beside this script)
+from hostspeed import loop_seconds  # noqa: E402
 from procstat import family_cpu_seconds  # noqa: E402
 
 KEY = "bench-operator-key"
@@ -262,9 +263,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1,
                         help="server processes (prorata serve --workers)")
     args = parser.parse_args()
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+          f"host loop {loop_seconds():.2f} s")
     for db in args.db.split(","):
         bench(db, args, args.port)
+    print(f"host loop after: {loop_seconds():.2f} s (hostspeed.py: compare runs at similar "
+          f"loop times)")
 
 
 if __name__ == "__main__":

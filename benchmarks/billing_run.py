@@ -12,7 +12,8 @@ runs that day's scheduler in fresh processes (`--processes P` of them at once, s
 day through its leases; `--pin` pins process i to core i), so the peak memory printed is the
 run's own. Prints subscriptions per second (N over the wall time from the first process's
 start to the last one's end), each process's share and peak RSS, the load average of the
-machine while measured, and the medians."""
+machine while measured, the host's speed (`hostspeed.loop_seconds`, before and after, averaged:
+compare figures only at similar loop times) and the medians."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fresh import fresh_database  # benchmarks/fresh.py, beside this script
+from hostspeed import loop_seconds  # benchmarks/hostspeed.py
 from procstat import cpu_seconds  # benchmarks/procstat.py
 
 from prorata.adapters.db import Database
@@ -192,7 +194,9 @@ def bench(kind: str, n: int, runs: int, processes: int = 1,
             seed(database, n, mix)
             database.dispose()
             load_before = os.getloadavg()[0]
+            loop = loop_seconds()
             result = run_processes(url, processes, pin)
+            result["loop"] = (loop + loop_seconds()) / 2
             result["load"] = (load_before + os.getloadavg()[0]) / 2
             result["rate"] = n / result["seconds"]
             results.append(result)
@@ -200,6 +204,7 @@ def bench(kind: str, n: int, runs: int, processes: int = 1,
             print(f"  {kind:<8} n={n:,} p={processes}  {result['seconds']:.2f} s  "
                   f"{result['rate']:,.0f} subs/s  shares {result['shares']}  "
                   f"peak {result['peak_mb']:.0f} MB  load {result['load']:.1f}  "
+                  f"loop {result['loop']:.2f} s  "
                   f"cpu/sub: client {1e6 * result['client_cpu'] / n:.0f} µs{db}  "
                   f"{result['report']}", flush=True)
             if pg_name:
@@ -234,9 +239,10 @@ def main() -> None:
         rates = [r["rate"] for r in results]
         peak = statistics.median(r["peak_mb"] for r in results)
         load = statistics.median(r["load"] for r in results)
+        loop = statistics.median(r["loop"] for r in results)
         print(f"{kind}: median {statistics.median(rates):,.0f} subscriptions/s "
               f"(range {min(rates):,.0f}-{max(rates):,.0f}), median peak {peak:.0f} MB "
-              f"per process, load average {load:.1f}")
+              f"per process, load average {load:.1f}, host loop {loop:.2f} s")
 
 
 if __name__ == "__main__":
